@@ -1,0 +1,66 @@
+"""SFTP source plugin: pulls new files from a remote server (usually a seedbox)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sync2nas_core import ConfigKey, ConfigSection, hookimpl
+
+DEFAULT_EXCLUDES = [
+    "*.part", "*.!qB", "*.!ut", "*.crdownload", "*.tmp", "*.nfo", "*.txt", "*.url",
+    "*.sfv", "*.jpg", "*.png", "*sample*", "*Sample*", ".*",
+]
+
+
+@hookimpl
+def sync2nas_config_sections() -> list[ConfigSection]:
+    return [
+        ConfigSection(
+            "SFTP",
+            required=True,
+            help="The remote server new files are pulled from.",
+            keys=(
+                ConfigKey("host", required=True, help="Server name or address."),
+                ConfigKey("port", int, default=22, help="SSH port."),
+                ConfigKey("username", required=True, help="SSH user name."),
+                ConfigKey(
+                    "ssh_key_path", Path, default=None,
+                    help="Private key (ed25519, ecdsa or RSA); empty: use ssh-agent.",
+                ),
+                ConfigKey(
+                    "key_passphrase", secret=True, default=None,
+                    help="Passphrase of the key, if it has one.",
+                ),
+                ConfigKey(
+                    "paths", list, required=True, aliases=("path",),
+                    help="Remote folders to pull from, comma-separated.",
+                ),
+                ConfigKey(
+                    "known_hosts", Path, default=Path("~/.ssh/known_hosts").expanduser(),
+                    help="OpenSSH known_hosts file the server key is checked against.",
+                ),
+                ConfigKey(
+                    "host_key_policy", default="reject", choices=("reject", "accept-new"),
+                    help="Unknown server key: refuse it, or pin it on first contact.",
+                ),
+                ConfigKey(
+                    "min_age", int, default=60,
+                    help="Seconds a file must be unchanged before it is pulled.",
+                ),
+                ConfigKey("include", list, default=[], help="Only pull names matching these globs."),
+                ConfigKey(
+                    "exclude", list, default=DEFAULT_EXCLUDES,
+                    help="Never pull names matching these globs.",
+                ),
+                ConfigKey("max_connections", int, default=4, help="SSH connections in the pool."),
+                ConfigKey(
+                    "bandwidth_limit", int, default=0,
+                    help="Download limit in KiB/s; 0 means unlimited.",
+                ),
+                ConfigKey(
+                    "delete_remote_after", bool, default=False,
+                    help="Delete the remote file once it has arrived and been verified.",
+                ),
+            ),
+        )
+    ]

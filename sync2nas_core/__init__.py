@@ -1,0 +1,66 @@
+"""Sync2NAS core: hook specs, plugin manager, config, models and the storage contract.
+
+Plugins import what they need from here and nothing from each other::
+
+    from sync2nas_core import hookimpl, ConfigSection, ConfigKey, StorageBackend
+"""
+
+from .hookspecs import hookimpl
+from .models import (
+    DownloadRecord,
+    DownloadState,
+    Episode,
+    EpisodeKind,
+    Event,
+    InventoryRecord,
+    ListingDiff,
+    MediaKind,
+    ParsedName,
+    RemoteEntry,
+    RoutePlan,
+    Show,
+)
+from .storage import (
+    SCHEMA_VERSION,
+    ReadOnlyError,
+    SchemaError,
+    ShowExistsError,
+    Storage,
+    StorageError,
+)
+from .types import (
+    ConfigKey,
+    ConfigSection,
+    MetadataProvider,
+    SourceType,
+    StorageBackend,
+    StorageOptions,
+)
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "ConfigKey",
+    "ConfigSection",
+    "DownloadRecord",
+    "DownloadState",
+    "Episode",
+    "EpisodeKind",
+    "Event",
+    "InventoryRecord",
+    "ListingDiff",
+    "MediaKind",
+    "MetadataProvider",
+    "ParsedName",
+    "ReadOnlyError",
+    "RemoteEntry",
+    "RoutePlan",
+    "SchemaError",
+    "Show",
+    "ShowExistsError",
+    "SourceType",
+    "Storage",
+    "StorageBackend",
+    "StorageError",
+    "StorageOptions",
+    "hookimpl",
+]

@@ -1,0 +1,81 @@
+"""Logging set-up: verbosity, an optional rotating log file, JSON lines, and a
+filter that scrubs every configured secret from every record."""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.handlers
+import re
+from pathlib import Path
+from typing import Iterable
+
+REDACTED = "********"
+_LEVELS = {0: logging.WARNING, 1: logging.INFO}
+# query-string credentials in URLs, whatever the plugin forgot to scrub
+_URL_SECRETS = re.compile(r"(?i)\b(api_key|apikey|token|password|passphrase)=([^&\s]+)")
+
+
+class SecretFilter(logging.Filter):
+    """Replace known secret values (and ``api_key=...`` in URLs) with ``********``."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.secrets: set[str] = {s for s in secrets if s}
+
+    def scrub(self, text: str) -> str:
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            text = text.replace(secret, REDACTED)
+        return _URL_SECRETS.sub(rf"\1={REDACTED}", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.msg, record.args = self.scrub(message), None
+        if record.exc_text:
+            record.exc_text = self.scrub(record.exc_text)
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message (and exception)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup_logging(
+    verbosity: int, log_file: Path | None = None, log_format: str = "text"
+) -> SecretFilter:
+    """Configure the root logger for one run; returns the filter to feed secrets to."""
+    secret_filter = SecretFilter()
+    if log_format == "json":
+        formatter: logging.Formatter = JsonFormatter()
+    else:
+        formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handlers: list[logging.Handler] = [logging.StreamHandler()]
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(
+            logging.handlers.RotatingFileHandler(
+                log_file, maxBytes=10 * 1024 * 1024, backupCount=5, encoding="utf-8"
+            )
+        )
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        handler.addFilter(secret_filter)
+        root.addHandler(handler)
+    root.setLevel(_LEVELS.get(verbosity, logging.DEBUG))
+    return secret_filter

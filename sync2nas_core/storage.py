@@ -1,0 +1,170 @@
+"""The Storage protocol every backend implements, and the errors it raises.
+
+A backend is opened by its plugin's factory (see ``StorageBackend`` in
+``types.py``), runs its schema migrations on open, and then answers the calls
+below. The contract test suite in ``tests/storage/`` runs the same scenario
+against every bundled backend; a third-party backend can run it too.
+
+Rules every backend keeps:
+
+- Every method outside :meth:`Storage.transaction` commits on its own; inside
+  it, everything commits or rolls back as one unit.
+- Bulk methods are bulk: a few queries for any number of rows.
+- A backend opened with ``StorageOptions(read_only=True)`` cannot write: every
+  writing method raises :class:`ReadOnlyError`, and the backend enforces it
+  below Python too where it can (SQLite ``mode=ro``, PostgreSQL read-only
+  transactions).
+- Queries are parameterized; error messages never contain a password.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Iterable, Protocol, Sequence, runtime_checkable
+
+from .models import (
+    DownloadRecord,
+    DownloadState,
+    Episode,
+    Event,
+    InventoryRecord,
+    ListingDiff,
+    RemoteEntry,
+    Show,
+)
+
+#: The schema version this release of the project writes.
+SCHEMA_VERSION = 1
+
+
+class StorageError(Exception):
+    """Anything a backend cannot do; the message names what and where."""
+
+
+class ReadOnlyError(StorageError):
+    """A write was attempted on storage opened read-only (dry run)."""
+
+
+class ShowExistsError(StorageError):
+    """A show with the same TMDB id is already stored."""
+
+
+class SchemaError(StorageError):
+    """The stored schema is newer than this release understands, or broken."""
+
+
+@runtime_checkable
+class Storage(Protocol):
+    """Shows, episodes, downloads, inventory and the event log, in one place."""
+
+    read_only: bool
+
+    # -- lifecycle --------------------------------------------------------
+    def close(self) -> None:
+        """Release connections; the object is unusable afterwards."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Group writes: all commit on normal exit, all roll back on an exception.
+
+        Nested ``transaction()`` blocks join the outermost one.
+        """
+
+    def schema_version(self) -> int:
+        """The schema version stored (equal to ``SCHEMA_VERSION`` after open)."""
+
+    # -- shows and episodes ---------------------------------------------
+    def add_show(self, show: Show) -> Show:
+        """Store a new show with its aliases; raise ShowExistsError on a known tmdb_id.
+
+        Returns the show as stored (timestamps filled in).
+        """
+
+    def replace_show(self, show: Show, episodes: Sequence[Episode]) -> Show:
+        """Replace a stored show's data, aliases and *all* its episodes atomically."""
+
+    def delete_show(self, tmdb_id: int) -> bool:
+        """Remove a show and its episodes; False when it was not stored."""
+
+    def get_show(self, tmdb_id: int) -> Show | None:
+        """The show with this TMDB id, or None."""
+
+    def list_shows(self) -> list[Show]:
+        """Every stored show, ordered by name."""
+
+    def find_shows(self, name: str) -> list[Show]:
+        """Shows whose name, sys_name or an alias equals ``name``, ignoring case."""
+
+    def search_similar_shows(self, text: str, limit: int = 5) -> list[tuple[Show, float]]:
+        """Shows ranked by similarity of name/aliases to ``text`` (score 0..1, best first).
+
+        Uses the ``embed_text`` function of :class:`StorageOptions`.
+        """
+
+    def upsert_episodes(self, tmdb_id: int, episodes: Iterable[Episode]) -> int:
+        """Insert or update episodes by (show, season, episode); returns how many."""
+
+    def get_episodes(self, tmdb_id: int, season: int | None = None) -> list[Episode]:
+        """A show's episodes (optionally one season), ordered by season, episode."""
+
+    def episode_by_absolute(self, tmdb_id: int, absolute: int) -> Episode | None:
+        """The episode of a show with this absolute number, or None."""
+
+    # -- downloads --------------------------------------------------------
+    def diff_listing(self, entries: Sequence[RemoteEntry]) -> ListingDiff:
+        """Split a remote listing into files never recorded and files whose size or
+        mtime differ from their record. Directories are ignored. Writes nothing."""
+
+    def record_downloads(self, records: Iterable[DownloadRecord]) -> int:
+        """Insert or replace download records by remote_path (bulk); returns how many."""
+
+    def set_download_state(
+        self,
+        remote_paths: Sequence[str],
+        state: DownloadState,
+        *,
+        error: str | None = None,
+        local_path: str | None = None,
+    ) -> int:
+        """Move records to ``state`` in bulk; FAILED also increments ``attempts``.
+
+        ``error`` is stored as ``last_error``; ``local_path`` is set only when
+        given (meant for one path). Returns how many records changed.
+        """
+
+    def claim_downloads(self, limit: int) -> list[DownloadRecord]:
+        """Atomically move up to ``limit`` LISTED records to DOWNLOADING and return them.
+
+        Two processes claiming at the same time never get the same record.
+        """
+
+    def get_download(self, remote_path: str) -> DownloadRecord | None:
+        """The record for this remote path, or None."""
+
+    def list_downloads(self, state: DownloadState | None = None) -> list[DownloadRecord]:
+        """Records, optionally only those in ``state``, ordered by remote_path."""
+
+    # -- inventory --------------------------------------------------------
+    def upsert_inventory(self, records: Iterable[InventoryRecord]) -> int:
+        """Insert or replace library files by path (bulk); returns how many."""
+
+    def remove_inventory(self, paths: Sequence[str]) -> int:
+        """Forget library files; returns how many were known."""
+
+    def list_inventory(self, show_tmdb_id: int | None = None) -> list[InventoryRecord]:
+        """Library files, optionally of one show, ordered by path."""
+
+    # -- event log --------------------------------------------------------
+    def log_event(self, event: Event) -> Event:
+        """Append one event (``at`` and ``id`` filled in) and return it."""
+
+    def list_events(self, since_id: int = 0) -> list[Event]:
+        """Events with id > ``since_id``, oldest first."""
+
+    # -- backup -----------------------------------------------------------
+    def backup(self, directory: Path) -> Path:
+        """Write a consistent backup into ``directory`` under a timestamped name that
+        never collides with an existing file; returns its path."""
+
+    def restore(self, backup_file: Path) -> None:
+        """Replace everything stored with the content of a file made by :meth:`backup`."""

@@ -1,0 +1,122 @@
+"""Plugin-type records: what registry hooks return.
+
+A plugin type is a record with a validated, normalized ``name``, the config
+section it reads, and a factory. The core instantiates only what the config
+names, so a plugin costs nothing until it is used.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+#: Types a config key may declare, and how each is named in error messages.
+CONFIG_TYPES: dict[type, str] = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "true or false",
+    Path: "a path",
+    list: "a comma-separated list",
+}
+
+
+def normalize_name(name: str) -> str:
+    """Lower-case ``name``, check it is a plain identifier, and return it."""
+    if not isinstance(name, str):
+        raise TypeError(f"a plugin-type name must be a string, got {name!r}")
+    normalized = name.strip().lower()
+    if not _NAME.match(normalized):
+        raise ValueError(
+            f"invalid name {name!r}: use lower-case letters, digits, '-' and '_', "
+            "starting with a letter"
+        )
+    return normalized
+
+
+@dataclass(frozen=True)
+class ConfigKey:
+    """One key of a config section, as a plugin declares it."""
+
+    name: str
+    type: type = str
+    default: Any = None
+    required: bool = False
+    secret: bool = False
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.type not in CONFIG_TYPES:
+            raise TypeError(f"config key {self.name!r}: unsupported type {self.type!r}")
+        object.__setattr__(self, "name", self.name.strip().lower())
+
+
+@dataclass(frozen=True)
+class ConfigSection:
+    """A config section a plugin reads: its keys, and whether it must be present."""
+
+    name: str
+    keys: tuple[ConfigKey, ...]
+    help: str = ""
+    required: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "keys", tuple(self.keys))
+        names = [k.name for k in self.keys]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"config section [{self.name}] declares {duplicates} twice")
+
+    def key(self, name: str) -> ConfigKey | None:
+        """The key called ``name`` (or one of its aliases), if declared."""
+        name = name.lower()
+        for key in self.keys:
+            if key.name == name or name in key.aliases:
+                return key
+        return None
+
+
+@dataclass(frozen=True)
+class StorageOptions:
+    """How the core asks a backend to open: read-only or not, and how to embed text."""
+
+    read_only: bool = False
+    embed_text: Callable[[Sequence[str]], list[list[float]]] | None = None
+
+
+@dataclass(frozen=True)
+class _PluginType:
+    name: str
+    section: str
+    factory: Callable[..., Any]
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", normalize_name(self.name))
+        if not callable(self.factory):
+            raise TypeError(f"{type(self).__name__} {self.name!r}: factory is not callable")
+
+
+@dataclass(frozen=True)
+class StorageBackend(_PluginType):
+    """A storage backend, chosen by ``[Database] type = <name>``.
+
+    ``factory(settings, options)`` gets the typed values of ``section`` and a
+    :class:`StorageOptions`, and returns an open :class:`~sync2nas_core.storage.Storage`.
+    """
+
+
+@dataclass(frozen=True)
+class SourceType(_PluginType):
+    """A place new files come from (SFTP, ...). ``factory(settings)`` returns a source."""
+
+
+@dataclass(frozen=True)
+class MetadataProvider(_PluginType):
+    """Where show and episode data come from (TMDB, ...). ``factory(settings)`` returns a client."""

@@ -1,0 +1,1 @@
+"""Test helpers that start real servers (sshd, PostgreSQL, ...) for the tests."""
