@@ -5,6 +5,7 @@ Plugins import what they need from here and nothing from each other::
     from sync2nas_core import hookimpl, ConfigSection, ConfigKey, StorageBackend
 """
 
+from .app import App
 from .hookspecs import hookimpl
 from .models import (
     DownloadRecord,
@@ -38,6 +39,7 @@ from .types import (
 )
 
 __all__ = [
+    "App",
     "SCHEMA_VERSION",
     "ConfigKey",
     "ConfigSection",

@@ -98,7 +98,9 @@ class Storage(Protocol):
     def search_similar_shows(self, text: str, limit: int = 5) -> list[tuple[Show, float]]:
         """Shows ranked by similarity of name/aliases to ``text`` (score 0..1, best first).
 
-        Uses the ``embed_text`` function of :class:`StorageOptions`.
+        How similarity is computed is the backend's choice: vector backends embed
+        with ``StorageOptions.embed_text``; SQL backends may use fuzzy string matching.
+        A misspelling such as "atack on titan" must still rank the right show first.
         """
 
     def upsert_episodes(self, tmdb_id: int, episodes: Iterable[Episode]) -> int:
