@@ -7,9 +7,10 @@ Sync2NAS build one with :meth:`App.load` and use the same methods.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .config import Config, ConfigError, find_config_file, read_config_file, validate
 from .plugins import PluginManager, create_plugin_manager, parse_plugin_list

@@ -33,6 +33,10 @@ def sync2nas_config_sections() -> list[ConfigSection]:
                     "type", default="sqlite",
                     help="Storage backend: one offered by a plugin (sqlite, postgres, milvus).",
                 ),
+                ConfigKey(
+                    "backup_dir", Path, default=Path("./database/backups"),
+                    help="Where `backup-db` writes backups.",
+                ),
             ),
         ),
         ConfigSection(

@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from . import storage_commands
 from .app import App, disabled_plugins
 from .config import ConfigError, find_config_file, read_config_file
 from .plugins import PluginError, PluginManager, create_plugin_manager
@@ -27,7 +28,6 @@ USAGE_ERROR = 2
 #: Command names kept for the plugins of the sync2nas distribution.
 RESERVED_COMMANDS: dict[str, str] = {
     "add-show": "add one show from the metadata provider",
-    "backup-db": "back up the database",
     "bootstrap-downloads": "record every current remote file as already pulled",
     "bootstrap-episodes": "fetch episodes for shows that lack them",
     "bootstrap-tv-shows": "add the shows already in the library",
@@ -35,13 +35,10 @@ RESERVED_COMMANDS: dict[str, str] = {
     "download-from-remote": "pull new files from the source",
     "find-duplicates": "list duplicate files in the library",
     "fix-show": "re-identify a show",
-    "list-shows": "list stored shows",
     "missing-episodes": "list episodes the library lacks",
     "parse": "parse release names",
-    "restore-db": "restore a database backup",
     "route-files": "move identified files into the library",
     "run": "download then route",
-    "search-shows": "search stored shows",
     "search-tmdb": "search the metadata provider",
     "update-shows": "refresh shows from the metadata provider",
     "watch": "run on a schedule",
@@ -82,6 +79,12 @@ class Sync2NasGroup(click.Group):
             session = Session(ctx.params.get("config_path"))
             session.manager.register_commands(self, RESERVED_COMMANDS)
             ctx.meta["sync2nas_session"] = session
+            for message in session.manager.warnings:
+                warn(message)
+            if ctx.params.get("verbose"):
+                for info in session.manager.plugin_infos():
+                    if info.traceback:
+                        click.echo(f"{info.origin}:\n{info.traceback}", err=True)
         return ctx.meta["sync2nas_session"]
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -127,12 +130,6 @@ def build_cli() -> click.Group:
         secret_filter = setup_logging(verbose, log_file, log_format)
         session = ctx.command.session(ctx)
         diagnostic = ctx.invoked_subcommand in DIAGNOSTIC_COMMANDS
-        for message in session.manager.warnings:
-            warn(message)
-        if verbose:
-            for info in session.manager.plugin_infos():
-                if info.traceback:
-                    click.echo(info.traceback, err=True)
         try:
             app = session.app()
         except (ConfigError, PluginError) as exc:
@@ -148,6 +145,8 @@ def build_cli() -> click.Group:
     cli.add_command(plugins_command)
     cli.add_command(config_group)
     cli.add_command(init_command)
+    for command in storage_commands.COMMANDS:
+        cli.add_command(command)
     return cli
 
 
@@ -196,6 +195,16 @@ def config_check(ctx: click.Context) -> None:
         fail(str(exc))
     where = app.config.path or "no config file found; using defaults"
     click.echo(f"config OK: {where}")
+
+
+@config_group.command("reference")
+@click.pass_context
+def config_reference(ctx: click.Context) -> None:
+    """Print the Markdown reference of every section the installed plugins declare."""
+    from .config_docs import render_reference
+
+    session: Session = ctx.find_root().command.session(ctx.find_root())
+    click.echo(render_reference(session.manager.config_sections()), nl=False)
 
 
 @config_group.command("show")

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import configparser
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .plugins import PluginInfo, did_you_mean
 from .types import CONFIG_TYPES, ConfigKey, ConfigSection
@@ -246,7 +247,7 @@ def validate(
     overrides = environment_overrides(environ)
     origins: dict[tuple[str, str], str] = {}
 
-    for raw_lower, (raw_name, keys) in raw_by_lower.items():
+    for raw_lower, (raw_name, _) in raw_by_lower.items():
         if raw_lower not in declared:
             hint = did_you_mean(raw_name, [s.name for s, _ in sections.values()])
             warnings.append(f"{where}: [{raw_name}]: unknown section, ignored{hint}")
@@ -255,7 +256,8 @@ def validate(
         if section_lower not in declared:
             warnings.append(f"{variable}: no config section [{section_lower}], ignored")
         elif declared[section_lower][0].key(key_name) is None:
-            warnings.append(f"{variable}: [{declared[section_lower][0].name}] has no key {key_name!r}")
+            section_name = declared[section_lower][0].name
+            warnings.append(f"{variable}: [{section_name}] has no key {key_name!r}")
 
     for section_lower, (section, owner) in declared.items():
         present_name, present_keys = raw_by_lower.get(section_lower, (None, {}))
@@ -272,12 +274,12 @@ def validate(
             if key is None:
                 hint = did_you_mean(raw_key, [k.name for k in section.keys])
                 warnings.append(f"{where}: [{section.name}] {raw_key}: unknown key{hint}")
-            else:
+            elif not (isinstance(value, str) and not value.strip()):  # `key =` means unset
                 given[key.name] = (value, where)
         for key in section.keys:
             for name in (key.name, *key.aliases):
-                if (section_lower, name) in overrides:
-                    value, variable = overrides[(section_lower, name)]
+                value, variable = overrides.get((section_lower, name), ("", ""))
+                if value.strip():
                     given[key.name] = (value, variable)
             if key.secret:
                 config.secrets.add((section_lower, key.name))
@@ -292,7 +294,8 @@ def validate(
                 help_text = f" ({key.help})" if key.help else ""
                 missing.append(f"[{section.name}] {key.name}: required, not set{help_text}")
             else:
-                values[key.name] = key.default
+                default = key.default
+                values[key.name] = default.expanduser() if isinstance(default, Path) else default
         if missing:
             if path is not None and (present_name is not None or section.required):
                 problems += [f"{where}: {problem}" for problem in missing]

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .plugins import PluginInfo
 from .types import CONFIG_TYPES, ConfigKey, ConfigSection

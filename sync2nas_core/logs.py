@@ -7,8 +7,8 @@ import json
 import logging
 import logging.handlers
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 REDACTED = "********"
 _LEVELS = {0: logging.WARNING, 1: logging.INFO}
@@ -72,8 +72,10 @@ def setup_logging(
         )
     root = logging.getLogger()
     for handler in list(root.handlers):
-        root.removeHandler(handler)
+        if getattr(handler, "sync2nas", False):  # ours, from an earlier run in this process
+            root.removeHandler(handler)
     for handler in handlers:
+        handler.sync2nas = True  # type: ignore[attr-defined]
         handler.setFormatter(formatter)
         handler.addFilter(secret_filter)
         root.addHandler(handler)

@@ -8,8 +8,9 @@ backends can map them to rows and commands can print them as JSON
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 
 class MediaKind(str, enum.Enum):

@@ -8,9 +8,10 @@ names, so a plugin costs nothing until it is used.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 
