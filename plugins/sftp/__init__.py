@@ -36,7 +36,7 @@ def sync2nas_config_sections() -> list[ConfigSection]:
                     help="Remote folders to pull from, comma-separated.",
                 ),
                 ConfigKey(
-                    "known_hosts", Path, default=Path("~/.ssh/known_hosts").expanduser(),
+                    "known_hosts", Path, default=Path("~/.ssh/known_hosts"),
                     help="OpenSSH known_hosts file the server key is checked against.",
                 ),
                 ConfigKey(

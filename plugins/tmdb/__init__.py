@@ -1,8 +1,21 @@
-"""TMDB metadata provider plugin: finds shows, their aliases and episodes."""
+"""TMDB metadata provider plugin: finds shows, their aliases and episodes.
+
+It also adds the show commands (``add-show``, ``fix-show``, ``search-tmdb``,
+``bootstrap-episodes``, ``update-shows``). ``requests`` is imported only when a
+client is built, so loading the plugin stays cheap.
+"""
 
 from __future__ import annotations
 
-from sync2nas_core import ConfigKey, ConfigSection, hookimpl
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+from sync2nas_core import ConfigKey, ConfigSection, MetadataProvider, hookimpl
+
+if TYPE_CHECKING:
+    import click
+
+    from .client import TmdbClient
 
 
 @hookimpl
@@ -26,6 +39,39 @@ def sync2nas_config_sections() -> list[ConfigSection]:
                     "cache_ttl", int, default=86400,
                     help="Seconds a cached answer stays fresh; 0 turns the cache off.",
                 ),
+                ConfigKey(
+                    "cache_dir", Path, default=None,
+                    help="Folder for cached answers; empty: the user cache folder.",
+                ),
+                ConfigKey(
+                    "timeout", float, default=20.0,
+                    help="Seconds to wait for an answer before retrying.",
+                ),
             ),
         )
     ]
+
+
+def open_client(settings: Mapping[str, Any], *, refresh: bool = False) -> TmdbClient:
+    """A TMDB client from the typed ``[TMDB]`` section (``refresh``: bypass the cache)."""
+    from .client import TmdbClient
+
+    return TmdbClient.from_settings(settings, refresh=refresh)
+
+
+@hookimpl
+def sync2nas_metadata_providers() -> list[MetadataProvider]:
+    return [
+        MetadataProvider(
+            "tmdb", section="TMDB", factory=open_client,
+            description="The Movie Database (themoviedb.org), API v3.",
+        )
+    ]
+
+
+@hookimpl
+def sync2nas_register_commands(cli: click.Group) -> None:
+    from .commands import COMMANDS
+
+    for command in COMMANDS:
+        cli.add_command(command)
