@@ -63,6 +63,10 @@ class App:
         )
         return cls(result.config, manager, [*manager.warnings, *result.warnings])
 
+    def notify(self, event: str, **kwargs: Any) -> None:
+        """Fire event hook ``sync2nas_<event>`` with ``app=self`` added."""
+        self.plugins.notify(event, app=self, **kwargs)
+
     def open_storage(self, *, read_only: bool = False) -> Storage:
         """Open the storage backend ``[Database] type`` names."""
         backend = self.plugins.storage_backend(self.config.get("Database", "type"))

@@ -30,6 +30,7 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
+    from .app import App
     from .models import DownloadRecord, Episode, ParsedName, RoutePlan, Show
     from .types import ConfigSection, MetadataProvider, SourceType, StorageBackend
 
@@ -177,13 +178,15 @@ def sync2nas_register_commands(cli: click.Group) -> None:
 
 
 # -- events (fired after the fact; a failing handler never breaks a sync) ------
+# The core fires them through ``App.notify``, which passes ``app`` along.
 
 
 @hookspec
-def sync2nas_file_downloaded(record: DownloadRecord) -> None:
+def sync2nas_file_downloaded(record: DownloadRecord, app: App) -> None:
     """A remote file has arrived in the incoming folder, complete and verified.
 
     :param record: its download record (state ``downloaded``, ``local_path`` set).
+    :param app: the running :class:`~sync2nas_core.App` (config, plugins).
 
     Example::
 
@@ -194,24 +197,27 @@ def sync2nas_file_downloaded(record: DownloadRecord) -> None:
 
 
 @hookspec
-def sync2nas_file_routed(plan: RoutePlan) -> None:
+def sync2nas_file_routed(plan: RoutePlan, app: App) -> None:
     """A file has been moved into the library.
 
     :param plan: the plan that was carried out.
+    :param app: the running :class:`~sync2nas_core.App`; read your own config
+        section from ``app.config``.
 
     Example::
 
         @hookimpl
-        def sync2nas_file_routed(plan):
-            jellyfin.refresh(plan.destination)
+        def sync2nas_file_routed(plan, app):
+            refresh(app.config.get("Jellyfin", "url"), plan.destination)
     """
 
 
 @hookspec
-def sync2nas_show_added(show: Show) -> None:
+def sync2nas_show_added(show: Show, app: App) -> None:
     """A show has been added to the storage.
 
     :param show: the show as stored.
+    :param app: the running :class:`~sync2nas_core.App`.
 
     Example::
 

@@ -299,7 +299,7 @@ class PluginManager:
         hook_name = f"sync2nas_{event}"
         for info, impl in self._implementations(hook_name):
             try:
-                impl.function(**{name: kwargs[name] for name in impl.argnames})
+                impl.function(**{name: kwargs.get(name) for name in impl.argnames})
             except Exception as exc:  # a notifier must never break a sync
                 log.error("%s failed in %s: %s", info.origin, hook_name, exc)
                 log.debug("traceback", exc_info=True)

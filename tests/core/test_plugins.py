@@ -215,7 +215,7 @@ def test_plugin_command_appears_in_help_and_runs(fake_site, run_cli, in_tmp_dir)
     assert "Say hello from a third-party plugin." in run_cli("--help").output
     result = run_cli("hello", env={"SYNC2NAS_DATABASE__TYPE": "memory"})
     assert result.exit_code == 0, result.output
-    assert result.output == "hello from thirdparty\n"
+    assert result.stdout == "hello from thirdparty\n"
 
 
 def test_plugins_json_lists_third_party(fake_site, run_cli, in_tmp_dir):

@@ -23,8 +23,8 @@ def test_plugin_example_installs_and_runs(fake_site, run_cli, in_tmp_dir, capsys
     fake_site.install("sync2nas-hello", {"sync2nas_hello": example}, {"hello": "sync2nas_hello"})
     rows = {r["name"]: r for r in json.loads(run_cli("plugins", "--json").stdout)}
     assert rows["hello"]["status"] == "loaded"
-    assert run_cli("hello", "Ann").output == "Hello, Ann!\n"
-    assert run_cli("hello", "Ann", env={"SYNC2NAS_HELLO__GREETING": "Hi"}).output == "Hi, Ann!\n"
+    assert run_cli("hello", "Ann").stdout == "Hello, Ann!\n"
+    assert run_cli("hello", "Ann", env={"SYNC2NAS_HELLO__GREETING": "Hi"}).stdout == "Hi, Ann!\n"
 
     from sync2nas_core import RoutePlan, Show
 
