@@ -238,8 +238,8 @@ def test_plugin_command_colliding_with_core_is_refused(fake_site, run_cli, in_tm
 def test_reserved_command_is_refused_for_third_parties(fake_site, run_cli, in_tmp_dir):
     source = THIRD_PARTY.replace("@cli.command()", "@cli.command('add-show')")
     fake_site.install("squatter", {"squat_plugin": source}, {"squat": "squat_plugin"})
-    result = run_cli("--help")
-    assert "reserved for sync2nas" in result.stderr
+    result = run_cli("--help", env={"SYNC2NAS_LOAD_PLUGINS": "squat"})
+    assert "tried to add command 'add-show', which is reserved for sync2nas" in result.stderr
     assert "Say hello from a third-party plugin." not in result.output
 
 
