@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +19,11 @@ from . import storage_commands
 from .app import App, disabled_plugins
 from .config import ConfigError, find_config_file, read_config_file
 from .plugins import PluginError, PluginManager, create_plugin_manager
+from .storage import StorageError
 
 log = logging.getLogger("sync2nas")
 
+FAILED = 1
 USAGE_ERROR = 2
 
 #: Command names kept for the plugins of the sync2nas distribution.
@@ -94,6 +95,16 @@ class Sync2NasGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         self.session(ctx)
         return super().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; errors meant for the user become a message and an exit code."""
+        try:
+            return super().invoke(ctx)
+        except (ConfigError, PluginError) as exc:
+            fail(str(exc))
+        except StorageError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            raise click.exceptions.Exit(FAILED) from None
 
 
 def fail(message: str) -> None:
@@ -257,9 +268,4 @@ def init_command(ctx: click.Context, target: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``sync2nas`` console script."""
-    cli = build_cli()
-    try:
-        cli.main(args=argv, prog_name="sync2nas")
-    except (ConfigError, PluginError) as exc:  # raised by a command, after start-up
-        click.secho(f"error: {exc}", fg="red", err=True)
-        sys.exit(USAGE_ERROR)
+    build_cli().main(args=argv, prog_name="sync2nas")

@@ -215,3 +215,30 @@ def test_init_never_overwrites(run_cli, in_tmp_dir):
     result = run_cli("init", "--path", str(target))
     assert result.exit_code == 2 and "already exists" in result.stderr
     assert target.read_text() == "precious\n"
+
+
+NEEDS_SFTP = """
+import click
+from sync2nas_core import StorageError, hookimpl
+
+@hookimpl
+def sync2nas_register_commands(cli):
+    @cli.command()
+    @click.pass_obj
+    def needs_sftp(app):
+        app.config.section("SFTP")
+
+    @cli.command()
+    def storage_down():
+        raise StorageError("cannot connect to PostgreSQL at db:5432/sync2nas")
+"""
+
+
+def test_command_needing_an_unconfigured_section_exits_2(run_cli, in_tmp_dir, fake_site):
+    fake_site.install("needs-dist", {"needs_plugin": NEEDS_SFTP}, {"needs": "needs_plugin"})
+    result = run_cli("needs-sftp")
+    assert result.exit_code == 2
+    assert "[SFTP] host: required, not set" in result.stderr and "sync2nas init" in result.stderr
+    result = run_cli("storage-down")
+    assert result.exit_code == 1
+    assert "error: cannot connect to PostgreSQL at db:5432/sync2nas" in result.stderr
