@@ -1,0 +1,174 @@
+"""Moving a file into the library without ever losing or overwriting one.
+
+The rules, in order:
+
+- The destination name is claimed atomically (``os.link``, which fails when the
+  name exists), so two runs, or a run and a person, can never overwrite each
+  other's file.
+- Across filesystems the file is copied to a hidden temporary name beside the
+  destination, flushed to disk, compared with the source, then claimed; the
+  source is removed only after that.
+- A destination that already exists with the same content means the incoming
+  copy is a duplicate: it is dropped. Different content is a conflict, settled
+  by the ``on_conflict`` policy; "replace" first moves the old file into a
+  hidden ``.sync2nas-replaced`` folder, it never deletes it.
+- Killed at any point, a rerun finishes the move: the source is deleted last,
+  a leftover temporary file is ours to reuse, and a destination that already
+  holds the source's content is recognised as a finished move.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+TEMP_PREFIX = ".sync2nas-tmp-"
+REPLACED_FOLDER = ".sync2nas-replaced"
+CHUNK = 1024 * 1024
+
+
+class MoveError(Exception):
+    """A move could not be carried out; nothing was lost, the message says why."""
+
+
+@dataclass(frozen=True)
+class MoveResult:
+    """What happened to one file: ``action`` and where it ended up."""
+
+    action: str  # moved, duplicate, skipped, kept-both, replaced
+    path: Path
+    reason: str = ""
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 of a file's content, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def same_content(first: Path, second: Path) -> bool:
+    """True when two files have the same size and the same SHA-256."""
+    if first.stat().st_size != second.stat().st_size:
+        return False
+    return file_hash(first) == file_hash(second)
+
+
+def _fsync_dir(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _claim(source: Path, destination: Path) -> bool:
+    """Give ``source``'s file the name ``destination`` unless that name exists.
+
+    Returns False when the name is taken. Uses a hard link (atomic, never
+    overwrites); where links are unsupported, an exclusive rename check.
+    """
+    try:
+        os.link(source, destination)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+            raise
+        if destination.exists():
+            return False
+        os.rename(source, destination)
+        return True
+    os.unlink(source)
+    return True
+
+
+def _copy_verified(source: Path, destination: Path) -> bool:
+    """Copy across filesystems to a temporary name, verify, then claim ``destination``."""
+    temporary = destination.with_name(f"{TEMP_PREFIX}{destination.name}")
+    with open(source, "rb") as reader, open(temporary, "wb") as writer:
+        shutil.copyfileobj(reader, writer, CHUNK)
+        writer.flush()
+        os.fsync(writer.fileno())
+    shutil.copystat(source, temporary)
+    if not same_content(source, temporary):
+        temporary.unlink()
+        raise MoveError(f"copy of {source} to {destination.parent} does not match the source")
+    if not _claim(temporary, destination):
+        temporary.unlink()
+        return False
+    _fsync_dir(destination.parent)
+    return True
+
+
+def _place(source: Path, destination: Path) -> bool:
+    """Move ``source`` to ``destination`` if that name is free; False if it is taken."""
+    try:
+        placed = _claim(source, destination)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        placed = _copy_verified(source, destination)
+    if placed:
+        _fsync_dir(destination.parent)
+        if source.exists():
+            source.unlink()
+    return placed
+
+
+def free_name(destination: Path) -> Path:
+    """``Name (2).mkv``, ``Name (3).mkv``, ... : the first name not taken."""
+    number = 2
+    while True:
+        candidate = destination.with_name(f"{destination.stem} ({number}){destination.suffix}")
+        if not candidate.exists():
+            return candidate
+        number += 1
+
+
+def _set_aside(existing: Path) -> Path:
+    """Move a file about to be replaced into the hidden replaced-files folder beside it."""
+    folder = existing.parent / REPLACED_FOLDER
+    folder.mkdir(exist_ok=True)
+    target = folder / existing.name
+    if target.exists():
+        target = free_name(target)
+    if not _place(existing, target):
+        raise MoveError(f"cannot set {existing} aside into {folder}")
+    return target
+
+
+def safe_move(source: Path, destination: Path, on_conflict: str = "skip",
+              replace_existing: bool = False) -> MoveResult:
+    """Move ``source`` to ``destination`` following the rules in the module docstring.
+
+    :param on_conflict: ``skip``, ``keep-both`` or ``replace-if-better``.
+    :param replace_existing: for ``replace-if-better``, the caller's verdict that
+        the incoming file is better than the one in the library.
+    """
+    if not source.is_file():
+        raise MoveError(f"{source} is not a file")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    for _ in range(3):  # the destination may appear or vanish between checks
+        if _place(source, destination):
+            return MoveResult("moved", destination)
+        if same_content(source, destination):
+            source.unlink()
+            return MoveResult("duplicate", destination, "the library already has this file")
+        if on_conflict == "keep-both":
+            target = free_name(destination)
+            if _place(source, target):
+                return MoveResult("kept-both", target, f"{destination.name} differs; kept both")
+        elif on_conflict == "replace-if-better" and replace_existing:
+            aside = _set_aside(destination)
+            if _place(source, destination):
+                return MoveResult("replaced", destination, f"previous file kept as {aside}")
+        else:
+            return MoveResult("skipped", source, f"{destination} exists with different content")
+    raise MoveError(f"{destination} kept changing while moving {source}; try again")
