@@ -63,7 +63,8 @@ class Storage(Protocol):
 
     # -- lifecycle --------------------------------------------------------
     def close(self) -> None:
-        """Release connections; the object is unusable afterwards."""
+        """Release connections; closing twice is fine, any other call afterwards
+        raises StorageError."""
 
     def transaction(self) -> AbstractContextManager[None]:
         """Group writes: all commit on normal exit, all roll back on an exception.
@@ -82,7 +83,10 @@ class Storage(Protocol):
         """
 
     def replace_show(self, show: Show, episodes: Sequence[Episode]) -> Show:
-        """Replace a stored show's data, aliases and *all* its episodes atomically."""
+        """Replace a stored show's data, aliases and *all* its episodes atomically.
+
+        Raises StorageError when the show is not stored.
+        """
 
     def delete_show(self, tmdb_id: int) -> bool:
         """Remove a show and its episodes; False when it was not stored."""
@@ -91,7 +95,7 @@ class Storage(Protocol):
         """The show with this TMDB id, or None."""
 
     def list_shows(self) -> list[Show]:
-        """Every stored show, ordered by name."""
+        """Every stored show, ordered by name in code-point order (like ``COLLATE "C"``)."""
 
     def find_shows(self, name: str) -> list[Show]:
         """Shows whose name, sys_name or an alias equals ``name``, ignoring case."""
@@ -131,8 +135,8 @@ class Storage(Protocol):
     ) -> int:
         """Move records to ``state`` in bulk; FAILED also increments ``attempts``.
 
-        ``error`` is stored as ``last_error``; ``local_path`` is set only when
-        given (meant for one path). Returns how many records changed.
+        ``error`` is stored as ``last_error`` (``None`` clears it); ``local_path``
+        is set only when given (meant for one path). Returns how many records changed.
         """
 
     def claim_downloads(self, limit: int) -> list[DownloadRecord]:
@@ -166,8 +170,10 @@ class Storage(Protocol):
 
     # -- backup -----------------------------------------------------------
     def backup(self, directory: Path) -> Path:
-        """Write a consistent backup into ``directory`` under a timestamped name that
-        never collides with an existing file; returns its path."""
+        """Write a consistent backup into ``directory`` (created if missing) under a
+        timestamped name that never collides with an existing file; returns its path.
+        Works on storage opened read-only."""
 
     def restore(self, backup_file: Path) -> None:
-        """Replace everything stored with the content of a file made by :meth:`backup`."""
+        """Replace everything stored with the content of a file made by :meth:`backup`;
+        a missing or foreign file raises StorageError and changes nothing."""

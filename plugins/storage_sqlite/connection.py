@@ -1,0 +1,64 @@
+"""Opening SQLite files: WAL mode, busy timeout, read-only URIs, errors that name the file."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sync2nas_core import StorageError
+
+from .schema import check_current, check_not_newer, migrate, stored_version
+
+#: How long a writer waits for another process's write lock before giving up.
+BUSY_TIMEOUT_S = 30.0
+
+
+@contextmanager
+def translated_errors(where: str) -> Iterator[None]:
+    """Turn ``sqlite3`` errors into StorageError naming the database."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StorageError(f"SQLite database {where}: {exc}") from exc
+
+
+def connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
+    """A connection in autocommit mode; read-only ones are refused writes by SQLite itself."""
+    if read_only:
+        if not path.is_file():
+            raise StorageError(f"cannot open SQLite database {path} read-only: no such file")
+        target, uri = f"{path.resolve().as_uri()}?mode=ro", True
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        target, uri = str(path), False
+    with translated_errors(str(path)):
+        conn = sqlite3.connect(target, uri=uri, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")  # in WAL mode, a killed process loses nothing
+    return conn
+
+
+def use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL mode (persistent), so readers and a writer share it."""
+    conn.execute("PRAGMA journal_mode = WAL")
+
+
+def open_database(path: Path, *, read_only: bool) -> sqlite3.Connection:
+    """Connect and bring the schema up to date (or, read-only, check it already is)."""
+    conn = connect(path, read_only=read_only)
+    try:
+        with translated_errors(str(path)):
+            version = stored_version(conn, str(path))
+            if read_only:
+                check_current(version, str(path))
+            else:
+                check_not_newer(version, str(path))  # before changing anything
+                use_wal(conn)
+                migrate(conn, str(path))
+    except BaseException:
+        conn.close()
+        raise
+    return conn
