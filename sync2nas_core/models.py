@@ -92,6 +92,7 @@ class ParsedName:
     extension: str | None = None
     crc32: str | None = None
     kind: str = "unknown"  # episode, special, movie, unknown
+    air_date: str | None = None  # ISO date of a dated episode (Show.2024.03.01)
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sync2nas_core import ConfigKey, ConfigSection, hookimpl
+
+if TYPE_CHECKING:
+    import click
+
+    from sync2nas_core import ParsedName
 
 
 @hookimpl
@@ -22,7 +28,8 @@ def sync2nas_config_sections() -> list[ConfigSection]:
                     help="Rename files to `Show - S01E02 - Title.ext`; false keeps the name.",
                 ),
                 ConfigKey(
-                    "on_conflict", default="skip", choices=("skip", "keep-both", "replace-if-better"),
+                    "on_conflict", default="skip",
+                    choices=("skip", "keep-both", "replace-if-better"),
                     help="What to do when a different file already has the destination name.",
                 ),
                 ConfigKey(
@@ -32,3 +39,18 @@ def sync2nas_config_sections() -> list[ConfigSection]:
             ),
         )
     ]
+
+
+@hookimpl(trylast=True)
+def sync2nas_parse_filename(name: str) -> ParsedName | None:
+    """The bundled regex parser; ``None`` for names that are clearly not media."""
+    from .parser import is_media_name, parse_name  # compiles its regexes on first use
+
+    return parse_name(name) if is_media_name(name) else None
+
+
+@hookimpl
+def sync2nas_register_commands(cli: click.Group) -> None:
+    from .commands import parse_command
+
+    cli.add_command(parse_command)

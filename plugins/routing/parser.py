@@ -1,0 +1,382 @@
+"""Release-name parser: scene, P2P and anime fansub names to a ``ParsedName``.
+
+One pass of precompiled regexes (:mod:`.patterns`), no tokenizer. The name is
+split into an extension, a leading ``[Group]`` and a body. In the body the
+first episode marker found, in order of confidence (``S01E02``, ``1x02``, a
+date, ``12 of 24``, ``- 05``, ``Episode 5``, ``[05]``, ``Show.103.HDTV``, a
+lone fansub number, ``OVA 2``; then ``S01`` alone or a year), ends the title.
+Season and year markers at the end of the title (``Show S2 - 05``,
+``Show (2019) - 05``) are moved out of it.
+
+Conventions: ``absolute_episode`` is set only when no season is given
+(``Show - 1100``; ``Show S2 - 13`` is season 2, episode 13 and the matcher
+decides whether 13 is absolute). A season pack (``Show.S01.1080p``) is kind
+``episode`` with no episodes. A dated episode (``Show.2024.03.01``) is kind
+``episode`` with the year set; ``ParsedName`` has no field for the day yet.
+Season 0 and OVA/OAD/ONA/SP/NCOP/NCED words make kind ``special``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sync2nas_core import ParsedName
+
+from . import patterns as rx
+
+#: Largest multi-episode range expanded into single numbers (``01-12`` batch).
+MAX_RANGE = 400
+_TRIM = " .-–([{~,"
+
+#: Episode markers in the order they are tried: (pattern, kind, only in fansub names).
+_EPISODE_MARKERS: tuple[tuple[re.Pattern[str], str, bool], ...] = (
+    (rx.SXXEXX, "season", False),
+    (rx.NXNN, "season", False),
+    (rx.DATE, "date", False),
+    (rx.OF, "absolute", False),
+    (rx.DASH, "absolute", False),
+    (rx.EPISODE_WORD, "absolute", False),
+    (rx.BRACKET_EPISODE, "absolute", True),
+    (rx.COMPACT, "compact", False),
+)
+
+
+@dataclass
+class _Marker:
+    """Where the title ends and what the marker said."""
+
+    start: int
+    end: int
+    season: int | None = None
+    episodes: tuple[int, ...] = ()
+    year: int | None = None
+    air_date: str | None = None
+    special: bool = False
+    title_span: tuple[int, int] | None = None  # default: everything before the marker
+
+
+def parse_name(name: str) -> ParsedName:
+    """Parse one bare file or folder name; never raises, unknown fields stay ``None``."""
+    stem, extension = split_extension(name.strip())
+    if extension in rx.SIDECAR_EXTENSIONS:
+        stem = rx.LANGUAGE_SUFFIX.sub("", stem)
+    stem = stem.replace("_", " ")
+    crc32 = _crc32(stem)
+    group, body = _leading_group(stem)
+    marker = _episode_marker(body, fansub=group is not None or crc32 is not None)
+    marker = marker or _season_or_year(body) or _lone_episode(body) or _leading_episode(body)
+    if marker is None:
+        title_end = _tags_start(body)
+        marker = _Marker(title_end, title_end)
+        movie = rx.MOVIE_WORD.search(body[:title_end]) is not None
+    else:
+        movie = marker.year is not None and marker.air_date is None
+    special = _is_special(body, marker)
+    title_start, title_end = marker.title_span or (0, marker.start)
+    if (tech := rx.STRONG_TECH.search(body, title_start + 1, title_end)) is not None:
+        title_end = tech.start()
+    title, title_season, title_year = _clean_title(body[title_start:title_end], special)
+    season = marker.season if marker.season is not None else title_season
+    episodes = _split_season_hundreds(season, marker.episodes, body[marker.start:marker.end])
+    kind = _kind(season, marker, special, movie)
+    numbered = kind == "episode" and season is None and episodes
+    absolute = episodes[0] if numbered else None
+    return ParsedName(
+        title=title,
+        season=season,
+        episodes=episodes,
+        absolute_episode=absolute,
+        year=marker.year or title_year or _paren_year(body[marker.start:]),
+        release_group=group if group is not None else _scene_group(body[marker.end:]),
+        resolution=_resolution(body),
+        extension=extension,
+        crc32=crc32,
+        kind=kind,
+        air_date=marker.air_date,
+    )
+
+
+def is_media_name(name: str) -> bool:
+    """False for names that are clearly not media: ``.nfo``, ``.par2``, ``.part``, no text."""
+    stem, extension = split_extension(name.strip())
+    return extension not in rx.NON_MEDIA_EXTENSIONS and any(c.isalnum() for c in stem)
+
+
+def split_extension(name: str) -> tuple[str, str | None]:
+    """``("Show.S01E02", "mkv")``; an unknown suffix (``.HDTV``) is not an extension."""
+    match = rx.EXTENSION.search(name)
+    if match and match.group(1).lower() in rx.KNOWN_EXTENSIONS:
+        return name[: match.start()], match.group(1).lower()
+    return name, None
+
+
+def _crc32(stem: str) -> str | None:
+    """``[1A2B3C4D]``; eight digits alone are more likely a date than a checksum."""
+    for match in rx.CRC32.finditer(stem):
+        if not match.group(1).isdigit():
+            return match.group(1).upper()
+    return None
+
+
+def _leading_group(stem: str) -> tuple[str | None, str]:
+    """Strip leading ``[Group]``/``[Tag]`` blocks; ``[Grp][Title][01]`` gives the title back."""
+    group = None
+    body = stem
+    while (match := rx.LEADING_TAG.match(body)) and match.end() < len(body):
+        text = next(g for g in match.groups() if g is not None).strip()
+        rest = body[match.end():]
+        parenthesized = match.group(3) is not None
+        if text.isdigit():
+            break
+        if not text or rx.TECH.fullmatch(text) or rx.WEBSITE.search(text):
+            body = rest
+        elif group is None and not parenthesized:
+            group, body = text, rest
+        elif rest[:1] in "[【(" or rest[:1].isdigit():  # a bracketed title: [Grp][Title][01]
+            if rx.LATIN.search(text):
+                return group, f"{text} {rest}"
+            body = rest
+        elif not parenthesized:  # a second group tag: [Grp]_[Encoder]_Title
+            body = rest
+        else:
+            break
+    return group, body
+
+
+def _episode_marker(body: str, *, fansub: bool) -> _Marker | None:
+    for pattern, kind, fansub_only in _EPISODE_MARKERS:
+        if fansub_only and not fansub:
+            continue
+        for match in pattern.finditer(body):
+            if kind == "date":
+                year, month, day = match.group("year", "month", "day")
+                return _Marker(match.start(), match.end(), year=int(year),
+                               air_date=f"{year}-{month}-{day}")
+            if _implausible(body, match, kind):
+                continue
+            episodes = _episode_numbers(match.group("episode"), match.groupdict().get("more"))
+            if kind == "absolute":
+                return _Marker(match.start(), match.end(), episodes=episodes)
+            season = int(match.group("season"))
+            end, episodes = _repeated_episodes(body, match.end(), season, episodes)
+            return _Marker(match.start(), end, season=season, episodes=episodes)
+    return (_bare_number(body) if fansub else None) or _special_marker(body)
+
+
+def _repeated_episodes(
+    body: str, end: int, season: int, episodes: tuple[int, ...]
+) -> tuple[int, tuple[int, ...]]:
+    """Extend ``S01E02`` with ``.S01E03 - S01E04`` or `` & E05`` that follow it."""
+    numbers = list(episodes)
+    while (match := rx.REPEATED_EPISODE.match(body, end)) is not None:
+        stated = match.group("season") or match.group("nseason")
+        number = int(match.group("episode"))
+        if (stated is not None and int(stated) != season) or not 0 < number - numbers[-1] <= 20:
+            break
+        numbers.append(number)
+        end = match.end()
+    return end, tuple(numbers)
+
+
+def _split_season_hundreds(
+    season: int | None, episodes: tuple[int, ...], marker_text: str
+) -> tuple[int, ...]:
+    """Spanish ``Temporada 15 [Cap.1503]`` numbers episodes season*100 + episode."""
+    if season and episodes and marker_text[:3].lower() == "cap" and episodes[0] // 100 == season:
+        return tuple(episode % 100 for episode in episodes)
+    return episodes
+
+
+def _implausible(body: str, match: re.Match[str], kind: str) -> bool:
+    """A year taken for an episode (``[2019]``, ``.2021.``) or a number that is the whole name."""
+    if kind == "compact":
+        return bool(rx.YEAR.fullmatch(match.group("season") + match.group("episode")))
+    if kind == "absolute":
+        return bool(rx.YEAR.fullmatch(match.group("episode"))) or (
+            match.start() == 0 and not body[match.end():].strip()
+        )
+    return False
+
+
+def _bare_number(body: str) -> _Marker | None:
+    """The last lone number before the tags of a fansub name: ``[Grp] Show 214 [720p]``."""
+    last = None
+    for match in rx.BARE.finditer(body, 0, _tags_start(body, years=False)):
+        number = match.group("episode")
+        if match.start() > 0 and number != "0" and not rx.YEAR.fullmatch(number):
+            last = match
+    if last is None:
+        return None
+    episodes = _episode_numbers(last.group("episode"), last.group("more"))
+    return _Marker(last.start(), last.end(), episodes=episodes)
+
+
+def _special_marker(body: str) -> _Marker | None:
+    """``Show - OVA``, ``Show - NCOP1``, ``Show.SP2``: a special with no episode marker."""
+    for match in rx.SPECIAL.finditer(body, 0, _tags_start(body)):
+        if match.start() > 0:
+            number = match.group("episode")
+            episodes = (int(number),) if number else ()
+            return _Marker(match.start(), match.end(), episodes=episodes, special=True)
+    return None
+
+
+def _season_or_year(body: str) -> _Marker | None:
+    """Season packs (``Show.S01.1080p``, ``Season 2``) and movies (``Film.2019.1080p``)."""
+    match = rx.SEASON_ONLY.search(body)
+    if match is not None:
+        season = _season_of(match)
+        following = rx.FOLLOWING_EPISODE.match(body, match.end())
+        if following and not rx.YEAR.fullmatch(following.group("episode")):
+            episodes = (int(following.group("episode")),)
+            return _Marker(match.start(), following.end(), season=season, episodes=episodes)
+        return _Marker(match.start(), match.end(), season=season)
+    years = [
+        match for match in rx.YEAR.finditer(body, 0, _tags_start(body, years=False) + 6)
+        if body[: match.start()].strip(_TRIM)
+    ]
+    if years:  # the last one: Blade.Runner.2049.2017.1080p
+        return _Marker(years[-1].start(), years[-1].end(), year=int(years[-1].group(1)))
+    return None
+
+
+def _lone_episode(body: str) -> _Marker | None:
+    """``FooBar.07.PDTV``, ``Show 445 VOSTFR``: a number just before the release words."""
+    match = rx.LONE.search(body, 0, _tags_start(body) + 6)
+    if match is None or match.start() == 0 or rx.YEAR.fullmatch(match.group("episode")):
+        return None
+    episodes = _episode_numbers(match.group("episode"), match.group("more"))
+    return _Marker(match.start(), match.end(), episodes=episodes)
+
+
+def _leading_episode(body: str) -> _Marker | None:
+    """``01 - Ep Name``, ``003. Show - Title``: a name that starts with its episode."""
+    match = rx.LEADING_EPISODE.match(body)
+    if match is None or rx.YEAR.fullmatch(match.group("episode")):
+        return None
+    rest = body[match.end():]
+    title_end = match.end() + min(_tags_start(rest), (rest.find(" - ") + 1 or len(rest) + 1) - 1)
+    episodes = _episode_numbers(match.group("episode"), match.group("more"))
+    return _Marker(0, match.end(), episodes=episodes, title_span=(match.end(), title_end))
+
+
+def _season_of(match: re.Match[str]) -> int:
+    """The season number of whichever alternative matched (groups s1, s2, ...)."""
+    return int(next(v for k, v in match.groupdict().items() if k.startswith("s") and v))
+
+
+def _episode_numbers(first: str, more: str | None) -> tuple[int, ...]:
+    """``("01", "-E03")`` -> ``(1, 2, 3)``; ``("01", "E02")`` -> ``(1, 2)``."""
+    numbers = [int(first)]
+    for separator, value in rx.MORE_NUMBERS.findall(more or ""):
+        number = int(value)
+        if number <= numbers[-1] or number - numbers[-1] > MAX_RANGE:
+            break
+        if separator in ("-", "~"):
+            numbers.extend(range(numbers[-1] + 1, number + 1))
+        else:
+            numbers.append(number)
+    return tuple(numbers)
+
+
+def _tags_start(body: str, *, years: bool = True) -> int:
+    """Where the title of a name without episode marker ends: first bracket or tech word."""
+    if not years:
+        body = rx.PAREN_YEAR.sub(lambda m: " " * len(m.group(0)), body)
+    starts = [len(body)]
+    for pattern in (rx.TECH, rx.PAREN_YEAR):
+        if (match := pattern.search(body)) is not None:
+            starts.append(match.start())
+    starts.extend((body.find("["), body.find("(")))
+    return min((start for start in starts if start > 0), default=len(body))
+
+
+def _is_special(body: str, marker: _Marker) -> bool:
+    """Season 0, or an OVA/OAD/NCOP/SP word just before or shortly after the marker."""
+    if marker.special or marker.season == 0:
+        return True
+    before = body[: marker.start].rstrip(" .-")
+    if rx.SPECIAL_WORD.fullmatch(re.split(r"[ .]", before)[-1]):
+        return True
+    after = body[marker.end:]
+    after = after[: _tags_start(after)]
+    match = rx.SPECIAL.search(after)
+    return match is not None and after[: match.start()].strip(" .-").count(" ") <= 2
+
+
+def _clean_title(raw: str, special: bool) -> tuple[str | None, int | None, int | None]:
+    """(title, season, year) from the text before the marker."""
+    season = year = None
+    text = raw.strip(_TRIM)
+    while (match := _title_suffix(text, special)) is not None:
+        if match.re is rx.TITLE_SEASON:
+            season = season or _season_of(match)
+        elif match.re is rx.TITLE_YEAR:
+            year = year or int(match.group(1))
+        text = text[: match.start()].strip(_TRIM)
+    if text.count(".") > text.count(" "):
+        text = _undot(text)
+    text = rx.TITLE_COUNTRY.sub("", text)
+    text = rx.SPACES.sub(" ", text).strip(" .-–")
+    return (text or None), season, year
+
+
+def _title_suffix(text: str, special: bool) -> re.Match[str] | None:
+    """The next piece to cut from the end of a title: tags, season, year, "Complete", "OVA"."""
+    suffixes = (rx.TRAILING_TAGS, rx.TITLE_SEASON, rx.TITLE_YEAR, rx.TITLE_NOISE,
+                rx.TITLE_EPISODE_WORD)
+    for pattern in suffixes:
+        if (match := pattern.search(text)) and match.start() > 0:
+            return match
+    match = rx.TRAILING_PAREN.search(text)
+    if match and match.start() > 0 and rx.TECH.fullmatch(match.group(1)):
+        return match
+    word = re.search(r"[\s.\-]+(\S+)$", text)
+    if special and word and word.start() > 0 and rx.SPECIAL_WORD.fullmatch(word.group(1)):
+        return word
+    return None
+
+
+def _undot(text: str) -> str:
+    """``Mr.Robot`` -> ``Mr Robot``; acronyms such as ``S.H.I.E.L.D.`` keep their dots."""
+    parts = rx.ACRONYM_DOTS.split(text)  # odd indices are the acronyms
+    return "".join(
+        part.rstrip(".") if index % 2 else part.replace(".", " ")
+        for index, part in enumerate(parts)
+    )
+
+
+def _paren_year(text: str) -> int | None:
+    match = rx.PAREN_YEAR.search(text)
+    return int(match.group(1)) if match else None
+
+
+def _scene_group(tail: str) -> str | None:
+    """``...x264-GRP`` (trailing ``[ettv]`` style tags ignored)."""
+    tail = rx.TRAILING_TAGS.sub("", tail).rstrip()
+    match = rx.GROUP_SUFFIX.search(tail)
+    if match is None or rx.NOT_GROUP.fullmatch(match.group("group")):
+        return None
+    return match.group("group")
+
+
+def _resolution(body: str) -> str | None:
+    """``1080p``, ``1080i``; ``1920x1080`` -> ``1080p``; ``4K``/``UHD`` -> ``2160p``."""
+    match = rx.RESOLUTION.search(body)
+    if match is None:
+        return None
+    if match.group(1):
+        return f"{match.group(1)}{match.group(2).lower()}"
+    if match.group(4):
+        return f"{match.group(4)}p"
+    return "2160p"
+
+
+def _kind(season: int | None, marker: _Marker, special: bool, movie: bool) -> str:
+    """special, episode (season packs included), movie or unknown."""
+    if special:
+        return "special"
+    if marker.episodes or season is not None or marker.air_date:
+        return "episode"
+    return "movie" if movie else "unknown"

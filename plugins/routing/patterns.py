@@ -1,0 +1,175 @@
+"""The parser's vocabulary: extensions and precompiled regexes, compiled once at import.
+
+Episode markers are named groups ``season``, ``episode`` and ``more`` (further
+numbers: ``E02``, ``-03``, ``~12``). Names reach these patterns with ``_``
+already turned into spaces.
+"""
+
+from __future__ import annotations
+
+import re
+
+VIDEO_EXTENSIONS = frozenset(
+    "3gp asf avi divx flv iso m2ts m4v mkv mov mp4 mpeg mpg mts ogm ogv rm rmvb ts vob webm wmv"
+    .split()
+)
+SIDECAR_EXTENSIONS = frozenset("ass idx smi srt ssa sub sup vtt".split())
+NON_MEDIA_EXTENSIONS = frozenset(
+    "!qb 7z bak db exe gif htm html ini jpeg jpg log md5 nfo nzb par2 part png rar sfv "
+    "tbn torrent txt url xml zip".split()
+)
+KNOWN_EXTENSIONS = VIDEO_EXTENSIONS | SIDECAR_EXTENSIONS | NON_MEDIA_EXTENSIONS
+
+_I = re.IGNORECASE
+_IX = re.IGNORECASE | re.VERBOSE
+_YEAR = r"(?:19[2-9]|20[0-4])\d"
+_SEASON_WORD = r"(?:season|saison|temporada|staffel|stagione|seizoen)"
+_EPISODE_WORD = (
+    r"(?:episode|episodio|épisode|episodul|epi|ep|cap|capitulo|capítulo|folge|aflevering)"
+)
+#: Words after which a title has ended: sources, codecs, languages.
+_RELEASE_WORD = (
+    r"(?:\d{3,4}p|hdtv|pdtv|sdtv|dsr|ws|web|webrip|web-dl|xvid|x264|h264|dvdrip|bdrip|bluray"
+    r"|vostfr|french|german|spanish|italian|multi|subbed|dubbed)"
+)
+_SPECIAL_WORDS = r"(?:ova|oad|ona|ovd|sp|specials?|(?:nc)?op|(?:nc)?ed|creditless|omake)"
+
+# -- the parts around the body --------------------------------------------------
+EXTENSION = re.compile(r"\.([a-z0-9!]{2,5})$", _I)
+LANGUAGE_SUFFIX = re.compile(r"\.[a-z]{2,3}(?:[-_][a-z]{2})?(?:\.(?:forced|sdh|cc|default))*$", _I)
+LEADING_TAG = re.compile(r"^\s*(?:\[([^\]]*)\]|【([^】]*)】|\(([^)]*)\))[\s_.\-]*")
+CRC32 = re.compile(r"[\[(]([0-9a-f]{8})[\])]", _I)
+WEBSITE = re.compile(r"^www\.|\.(?:com|org|net|nu|to|cc|io|info|tv|me|ru|se)$", _I)
+LATIN = re.compile(r"[a-z]", _I)
+GROUP_SUFFIX = re.compile(r"(?<=[a-z0-9\])])-(?P<group>[a-z0-9][a-z0-9_]*)$", _I)
+NOT_GROUP = re.compile(r"(?:dl|rip|hd|sd|web|x26[45]|h26[45]|aac|ac3|e\d+|\d+p?)", _I)
+RESOLUTION = re.compile(
+    r"(?<![a-z0-9])(?:(\d{3,4})([pi])|(\d{3,4})\s?[x×*]\s?(\d{3,4})|(4k|uhd))(?![a-z0-9])", _I
+)
+YEAR = re.compile(rf"(?<![0-9a-z])({_YEAR})(?![0-9a-z])", _I)
+PAREN_YEAR = re.compile(rf"[(\[]({_YEAR})[)\]]")
+#: Words that end a title when no episode marker does: sources, codecs, flags.
+TECH = re.compile(
+    r"""(?<![a-z0-9])(?:\d{3,4}[pi]|\d{3,4}x\d{3,4}|4k|uhd|hdtv|pdtv|sdtv|hdtvrip|web|webrip
+        |web-?dl|blu-?ray|bd|bdrip|brrip|bdremux|dvd|dvdrip|dvd5|dvd9|hdrip|x26[45]|h\.?26[45]
+        |hevc|avc|xvid|divx|aac(?:2\.0)?|ac3|e-?ac3|flac|dts(?:-?hd)?|ddp?5\.1|truehd|atmos
+        |complete|proper|repack|internal|limited|multi|vostfr|subbed|dubbed|dual[ .\-]?audio
+        |10-?bit|8-?bit|hi10p?|hdr|remux|amzn|nf|dsnp|hmax|atvp|ws|dsr|uncensored)(?![a-z0-9])""",
+    _IX,
+)
+
+# -- episode markers, most trustworthy first ----------------------------------------
+_MORE = r"(?P<more>(?:[-~&+]?(?:e|ep)?\d{1,4}(?![\dpi])|[. ](?:e|ep)\d{1,4}(?!\d))*)"
+SXXEXX = re.compile(
+    r"(?<![a-z0-9])s(?P<season>\d{1,4})[ .\-]{0,3}(?:e|ep|x)[ .]?(?P<episode>\d{1,5})(?!\d)"
+    + _MORE,
+    _I,
+)
+NXNN = re.compile(
+    r"(?<![a-z0-9])(?P<season>\d{1,2})(?:[x×]|\s[x×]\s)(?P<episode>\d{1,3})(?![\dpi])"
+    r"(?P<more>(?:(?:-|x|-\d{1,2}x)\d{1,3}(?!\d))*)",
+    _I,
+)
+#: More episodes written out in full: ``S01E02.S01E03``, ``1x02 - 1x03``, ``E02 & E03``.
+REPEATED_EPISODE = re.compile(
+    r"""[\s.\-&+]*(?:and[\s.]+)?
+        (?:s(?P<season>\d{1,4})[ .]?(?:e|ep)|(?P<nseason>\d{1,2})x|e|ep)
+        [ .]?(?P<episode>\d{1,5})(?!\d)""",
+    _IX,
+)
+DATE = re.compile(
+    r"(?<![0-9])(?P<year>(?:19|20)\d\d)[.\-_ ](?P<month>0[1-9]|1[0-2])[.\-_ ]"
+    r"(?P<day>0[1-9]|[12]\d|3[01])(?![0-9])"
+)
+OF = re.compile(
+    r"(?<![a-z0-9])(?P<episode>\d{1,4})[\s.]?(?:of|de|von|van|din|из)[\s.]?\d{1,4}(?![0-9])", _I
+)
+DASH = re.compile(
+    r"""(?:[\s.][-–][\s.]*|(?<=[a-z!?\]\)])-)
+        (?:(?:episode|ep)[ .]?)?\#?(?P<episode>\d{1,4})(?:v\d)?
+        (?P<more>(?:[-+&]\d{1,4}(?:v\d)?|\s?~\s?\d{1,4}(?:v\d)?)?)
+        (?=$|[\s\[(_,~\-]|\.(?!\d))""",
+    _IX,
+)
+EPISODE_WORD = re.compile(
+    rf"""(?<![a-z0-9])(?:{_EPISODE_WORD}[ .]{{0,2}}|e|\#|第\s?)
+        (?P<episode>\d{{1,4}})(?:v\d)?
+        (?P<more>(?:\s?[-~_]\s?(?:e|ep)?\d{{1,4}}(?!\d)|\s?(?:e|ep)\d{{1,4}}(?!\d))*)
+        (?:\s?[話话集回])?
+        (?![0-9a-z])""",
+    _IX,
+)
+BRACKET_EPISODE = re.compile(
+    r"[\[(](?P<episode>\d{1,4})(?:v\d)?(?P<more>(?:\s?[-~]\s?\d{1,4})?)(?:\s?end)?[\])]", _I
+)
+#: ``Show.103.HDTV``: old scene numbering, only when a source or codec follows.
+COMPACT = re.compile(
+    r"""(?<=[ .])(?P<season>\d{1,2})(?P<episode>\d\d)
+        (?=[ .\-](?:\d{3,4}p|hdtv|pdtv|sdtv|dsr|ws|web|webrip|web-dl|xvid|[xh]\.?26[45]|dvdrip)
+        (?![a-z0-9]))""",
+    _IX,
+)
+#: ``FooBar.07.PDTV``, ``Show 445 VOSTFR``: a number right before the release words.
+LONE = re.compile(
+    rf"""(?<=[ .])(?<!\d\.)(?P<episode>\d{{1,4}})(?:v\d)?(?P<more>(?:-\d{{1,4}})?)
+        (?=[ .\-]+{_RELEASE_WORD}(?![a-z0-9]))""",
+    _IX,
+)
+#: ``01 - Ep Name``, ``003. Show Name``, ``[Grp] 06 Show``: the episode comes first.
+LEADING_EPISODE = re.compile(
+    r"(?P<episode>\d{1,4})(?:v\d)?(?P<more>(?:-\d{1,4})?)(?:\.?\s-\s|\.\s|\s|-(?=[a-z]))", _I
+)
+#: A lone number in a fansub name: ``[Grp] Show 214 [720p]``.
+BARE = re.compile(
+    r"(?<![\w'!&])(?<!\d\.)(?P<episode>\d{1,4})(?:v\d)?(?P<more>(?:\s?[-~]\s?\d{1,4})?)"
+    r"(?![\w']|\.\d)"
+)
+SPECIAL = re.compile(
+    rf"(?<![a-z0-9])(?:{_SPECIAL_WORDS}|extras?)(?:[ .\-]?(?P<episode>\d{{1,3}}))?(?![a-z0-9])",
+    _I,
+)
+SPECIAL_WORD = re.compile(_SPECIAL_WORDS, _I)
+MOVIE_WORD = re.compile(r"(?<![a-z0-9])(?:the\s)?movie(?![a-z0-9])", _I)
+#: Numbers after the marker: ``-E03`` ``E02`` ``~12`` (ranges and lists).
+MORE_NUMBERS = re.compile(r"([-~&+,]?)\s?(?:e|ep|x|\d{1,2}x)?(\d{1,4})", _I)
+
+# -- season packs and seasons written beside the title -------------------------------
+SEASON_ONLY = re.compile(
+    rf"""(?<![a-z0-9])(?:
+          s(?P<s1>\d{{1,2}})(?:\s?-\s?s?\d{{1,2}})?
+        | {_SEASON_WORD}[ .\-]?(?P<s2>\d{{1,2}})
+        | (?P<s3>\d{{1,2}})(?:st|nd|rd|th)[ .\-]season
+        )(?![a-z0-9])""",
+    _IX,
+)
+FOLLOWING_EPISODE = re.compile(
+    r"[\s.\-]*(?:(?:episode|ep|e)[ .]?)?(?P<episode>\d{1,4})(?:v\d)?(?![\w]|\.\d)", _I
+)
+
+# -- what is cut from the end of a title --------------------------------------------
+TITLE_SEASON = re.compile(
+    rf"""[\s.(\-]+(?:
+          s(?P<s1>\d{{1,2}})
+        | {_SEASON_WORD}[\s.]?(?P<s2>\d{{1,2}})
+        | (?P<s3>\d{{1,2}})(?:st|nd|rd|th)\s?season
+        | (?:シーズン|第)\s?(?P<s4>\d{{1,2}})季?
+        )\)?$""",
+    _IX,
+)
+TITLE_EPISODE_WORD = re.compile(rf"[\s.\-]+{_EPISODE_WORD}$", _I)
+#: Release words that never belong to a title: a title ends before them.
+STRONG_TECH = re.compile(
+    r"""(?<![a-z0-9])(?:\d{3,4}[pi]|hdtv|pdtv|webrip|web-?dl|blu-?ray|bdrip|brrip|dvdrip|hdrip
+        |[xh]\.?26[45]|hevc|xvid|divx)(?![a-z0-9])""",
+    _IX,
+)
+TITLE_YEAR = re.compile(rf"[\s.(\[]+({_YEAR})[)\]]?$")
+TITLE_NOISE = re.compile(
+    r"[\s.\-]+(?:(?:the\s)?(?:complete|full)(?:\sseries)?|(?:19|20)\d\d[\s.\-]\d\d[\s.\-]\d\d)$",
+    _I,
+)
+TRAILING_TAGS = re.compile(r"(?:\s*\[[^\]\[]*\])+\s*$")
+TRAILING_PAREN = re.compile(r"\s*\(([^()]*)\)$")
+TITLE_COUNTRY = re.compile(r"(?<=\w)[\s.]+(?:US|UK|AU|NZ|CA|\((?:US|UK|AU|NZ|CA)\))$")
+ACRONYM_DOTS = re.compile(r"(?<![a-z0-9])((?:[a-z]\.){2,}[a-z]?)(?![a-z0-9])", _I)
+SPACES = re.compile(r"\s+")
