@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sync2nas_core import ConfigKey, ConfigSection, hookimpl
 
 if TYPE_CHECKING:
     import click
 
-    from sync2nas_core import ParsedName
+    from sync2nas_core import Episode, ParsedName, RoutePlan, Show
+
+DEFAULT_SEASON_TEMPLATE = "Season {season:02}"
+DEFAULT_EPISODE_TEMPLATE = "{show} - {code} - {title}"
+DEFAULT_MATCH_THRESHOLD = 0.9
 
 
 @hookimpl
@@ -25,7 +30,8 @@ def sync2nas_config_sections() -> list[ConfigSection]:
                 ConfigKey("movie_path", Path, default=None, help="Library root for movies."),
                 ConfigKey(
                     "rename", bool, default=False,
-                    help="Rename files to `Show - S01E02 - Title.ext`; false keeps the name.",
+                    help="Rename files by episode_template (`Show (2019) - S01E02 - Title.mkv`); "
+                    "false keeps the original name.",
                 ),
                 ConfigKey(
                     "on_conflict", default="skip",
@@ -35,6 +41,20 @@ def sync2nas_config_sections() -> list[ConfigSection]:
                 ConfigKey(
                     "auto_add", bool, default=False,
                     help="Add unknown shows from the metadata provider while routing.",
+                ),
+                ConfigKey(
+                    "season_template", default=DEFAULT_SEASON_TEMPLATE,
+                    help="Season folder name; fields: season.",
+                ),
+                ConfigKey(
+                    "episode_template", default=DEFAULT_EPISODE_TEMPLATE,
+                    help="File name (without extension) when rename = true; fields: show "
+                    "(the show folder name), name, year, season, episode, code (S01E02 or "
+                    "S01E01-E02), title.",
+                ),
+                ConfigKey(
+                    "match_threshold", float, default=DEFAULT_MATCH_THRESHOLD,
+                    help="Similarity (0..1) a fuzzy show-name match needs.",
                 ),
             ),
         )
@@ -49,8 +69,21 @@ def sync2nas_parse_filename(name: str) -> ParsedName | None:
     return parse_name(name) if is_media_name(name) else None
 
 
+@hookimpl(trylast=True)
+def sync2nas_plan_route(
+    item: str, show: Show, episodes: Sequence[Episode], settings: Mapping[str, Any]
+) -> RoutePlan:
+    """The bundled naming: Jellyfin/Plex folders and names under the ``[Routing]`` roots."""
+    from .naming import plan_route
+
+    return plan_route(item, show, episodes, settings)
+
+
 @hookimpl
 def sync2nas_register_commands(cli: click.Group) -> None:
     from .commands import parse_command
+    from .route_commands import COMMANDS
 
     cli.add_command(parse_command)
+    for command in COMMANDS:
+        cli.add_command(command)

@@ -1,0 +1,151 @@
+"""From a file in incoming to a :class:`RoutePlan`: parse, match, name, foresee conflicts.
+
+The planner writes nothing, so ``route-files --dry-run`` shows exactly the plan
+a real run starts from: destination, the action expected there (``move``,
+``duplicate``, ``skip``, ``keep-both``, ``replace``) and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from sync2nas_core import App, ParsedName, RoutePlan, Storage
+
+from . import DEFAULT_MATCH_THRESHOLD
+from .incoming import IncomingFile
+from .matcher import ShowIndex, Unresolved, resolve_episodes
+from .mover import free_name, same_content
+from .naming import NamingError, safe_name, split_media_name
+
+#: The command whose events say which incoming name a library file came from.
+COMMAND = "route-files"
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    """One incoming file and its plan; ``plan`` is None when it cannot be routed.
+
+    ``wanted`` is the name the naming hook chose; ``plan.destination`` differs
+    from it when keep-both will pick a free name.
+    """
+
+    source: Path
+    plan: RoutePlan | None
+    reason: str = ""
+    sidecars: tuple[tuple[Path, Path], ...] = ()  # (source, destination)
+    wanted: Path | None = None
+
+
+def sidecar_destination(video_destination: Path, video_source: Path, sidecar: Path) -> Path:
+    """``Show - S01E02 - Title.en.srt`` beside the video, whatever the sidecar was called."""
+    suffix = sidecar.name[len(video_source.stem):]
+    return video_destination.with_name(safe_name(split_media_name(video_destination.name)[0],
+                                                 suffix))
+
+
+def identify(app: App, source: Path, root: Path) -> ParsedName:
+    """Parse a file name; a title or season it lacks comes from its folders below ``root``.
+
+    ``Show S2/Show - 13.mkv`` is season 2, number 13 (which the matcher may find
+    to be absolute); ``Specials/Show - 03.mkv`` is in season 0.
+    """
+    parsed = app.plugins.parse_filename(source.name)
+    if parsed is None or parsed.kind == "unknown":
+        raise Unresolved("the name says nothing about a show or an episode")
+    for folder in reversed(source.parent.relative_to(root).parts):
+        context = app.plugins.parse_filename(folder)
+        if parsed.title and parsed.season is not None or context is None:
+            continue
+        if not parsed.title and context.title:
+            parsed = replace(parsed, title=context.title, year=parsed.year or context.year)
+        season = _folder_season(context)
+        if parsed.season is None and season is not None and parsed.kind == "episode":
+            parsed = replace(parsed, season=season, absolute_episode=None)
+    return parsed
+
+
+def _folder_season(context: ParsedName) -> int | None:
+    """The season a folder name gives: ``Show.S01.1080p``, ``Season 01``; ``Specials`` is 0."""
+    if context.season is not None or context.episodes:
+        return context.season
+    return 0 if context.kind == "special" else None
+
+
+class Planner:
+    """Plans one incoming folder against the stored shows (read once, at start)."""
+
+    def __init__(self, app: App, storage: Storage, settings: Mapping[str, Any]) -> None:
+        self.app = app
+        self.storage = storage
+        self.settings = settings
+        self.policy: str = settings.get("on_conflict") or "skip"
+        self.index = ShowIndex(
+            storage.list_shows(), settings.get("match_threshold") or DEFAULT_MATCH_THRESHOLD
+        )
+        self.claimed: dict[Path, Path] = {}  # destinations taken earlier in this run
+        #: library path -> the incoming name it was routed from (which tells its resolution)
+        self.origins: dict[str, str] = {
+            str(event.details.get("destination")): Path(event.subject).name
+            for event in storage.list_events() if event.command == COMMAND
+        }
+
+    def plan(self, item: IncomingFile, root: Path) -> PlannedFile:
+        """The plan for one incoming file (and its sidecars)."""
+        source = item.path
+        try:
+            parsed = identify(self.app, source, root)
+            found = self.index.match(parsed.title, parsed.year)
+            episodes = resolve_episodes(self.storage, found.show, parsed)
+            plan = self.app.plugins.plan_route(str(source), found.show, episodes, self.settings)
+        except (Unresolved, NamingError) as exc:
+            return PlannedFile(source, None, str(exc))
+        if plan is None:
+            return PlannedFile(source, None, "no plugin planned a route for it")
+        wanted = Path(plan.destination)
+        action, reason, destination = self.foresee(source, wanted)
+        if action in ("move", "replace"):
+            self.claimed[destination] = source
+        if found.score < 1.0:
+            reason = f"{reason}; fuzzy match {found.score:.2f}".lstrip("; ")
+        sidecars = tuple(
+            (sidecar, sidecar_destination(destination, source, sidecar))
+            for sidecar in item.sidecars
+        )
+        plan = replace(plan, destination=str(destination), action=action, reason=reason)
+        return PlannedFile(source, plan, reason, sidecars, wanted)
+
+    def foresee(self, source: Path, destination: Path) -> tuple[str, str, Path]:
+        """(action, reason, destination) expected when ``source`` is moved to ``destination``."""
+        existing = destination if destination.exists() else self.claimed.get(destination)
+        if existing is None:
+            return "move", "", destination
+        if same_content(source, existing):
+            return "duplicate", f"same content as {existing}", destination
+        if self.policy == "keep-both":
+            return "keep-both", f"{destination.name} differs; keeping both", free_name(destination)
+        if self.policy == "replace-if-better":
+            better, why = self.compare(source, existing)
+            if better:
+                return "replace", f"replaces {existing.name}: {why}", destination
+            return "skip", f"{existing} is as good or better: {why}", destination
+        return "skip", f"{existing} exists with different content", destination
+
+    def compare(self, candidate: Path, existing: Path) -> tuple[bool, str]:
+        """Is ``candidate`` better than ``existing``? By parsed resolution, then size.
+
+        A renamed library file's resolution is read from the name it was routed from.
+        """
+        ours, theirs = self._resolution(candidate), self._resolution(existing)
+        if ours and theirs and ours != theirs:
+            return ours > theirs, f"{ours}p vs {theirs}p"
+        size, other = candidate.stat().st_size, existing.stat().st_size
+        return size > other, f"{size} vs {other} bytes"
+
+    def _resolution(self, path: Path) -> int | None:
+        parsed = self.app.plugins.parse_filename(self.origins.get(str(path), path.name))
+        text = (parsed.resolution or "") if parsed else ""
+        digits = "".join(char for char in text if char.isdigit())
+        return int(digits) if digits else None

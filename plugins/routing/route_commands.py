@@ -1,0 +1,208 @@
+"""``route-files``, ``bootstrap-tv-shows``, ``missing-episodes`` and ``find-duplicates``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sync2nas_core import App, Event, Storage
+
+from .incoming import remove_empty_folders, scan_incoming
+from .library import find_duplicates, missing_episodes, scan_library
+from .matcher import ShowIndex, Unresolved, show_label
+from .planner import Planner
+from .router import Outcome, Router, predicted
+
+FAILED = 1
+
+
+@contextmanager
+def _storage(app: App, *, read_only: bool) -> Iterator[Storage]:
+    storage = app.open_storage(read_only=read_only)
+    try:
+        yield storage
+    finally:
+        storage.close()
+
+
+def _echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def outcome_json(outcome: Outcome) -> dict[str, Any]:
+    """One file of the ``route-files --json`` answer."""
+    plan = outcome.plan
+    episodes = plan.episodes if plan else ()
+    return {
+        "source": str(outcome.source),
+        "destination": plan.destination if plan else None,
+        "action": outcome.action,
+        "reason": outcome.reason,
+        "show": plan.show.name if plan and plan.show else None,
+        "tmdb_id": plan.show.tmdb_id if plan and plan.show else None,
+        "season": episodes[0].season if episodes else None,
+        "episodes": [episode.episode for episode in episodes],
+        "sidecars": [
+            {"source": str(source), "destination": str(target), "action": action}
+            for source, target, action in outcome.sidecars
+        ],
+    }
+
+
+def _echo_outcome(outcome: Outcome) -> None:
+    if outcome.failed:
+        click.secho(f"FAILED  {outcome.source}\n        {outcome.reason}", fg="red")
+        return
+    assert outcome.plan is not None
+    reason = f"  ({outcome.reason})" if outcome.reason else ""
+    click.echo(f"{outcome.action:<9} {outcome.source}")
+    click.echo(f"       -> {outcome.plan.destination}{reason}")
+    for source, target, action in outcome.sidecars:
+        click.echo(f"  {action:<9} {source.name} -> {target}")
+
+
+@click.command("route-files")
+@click.option("--dry-run", is_flag=True, help="Print the plan; move and record nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan (or what was done) as JSON.")
+@click.pass_obj
+def route_files(app: App, dry_run: bool, as_json: bool) -> None:
+    """Move identified files from [Transfers] incoming into the library.
+
+    Unmatched or ambiguous files stay where they are, with the reason; the exit
+    code is 1 when any file could not be routed.
+    """
+    settings = app.config.section("Routing")
+    root: Path = app.config.get("Transfers", "incoming")
+    if not root.is_dir():
+        raise click.ClickException(f"[Transfers] incoming: {root} is not a folder")
+    if settings.get("auto_add"):
+        click.secho("warning: [Routing] auto_add is not supported yet; unknown shows are "
+                    "reported and left in place (add them with add-show)", fg="yellow", err=True)
+    scan = scan_incoming(root)
+    outcomes = []
+    with _storage(app, read_only=dry_run) as storage:
+        planner = Planner(app, storage, settings)
+        router = None if dry_run else Router(app, storage, planner)
+        for item in scan.files:
+            planned = planner.plan(item, root)
+            outcome = predicted(planned) if router is None else router.carry_out(planned)
+            outcomes.append(outcome)
+            if not as_json:
+                _echo_outcome(outcome)
+    removed = [] if dry_run else remove_empty_folders(root)
+    if as_json:
+        _echo_json({
+            "dry_run": dry_run,
+            "files": [outcome_json(outcome) for outcome in outcomes],
+            "ignored": [str(path) for path in scan.ignored],
+            "removed_folders": [str(path) for path in removed],
+        })
+    else:
+        counts: dict[str, int] = {}
+        for outcome in outcomes:
+            counts[outcome.action] = counts.get(outcome.action, 0) + 1
+        summary = ", ".join(f"{n} {action}" for action, n in sorted(counts.items())) or "no files"
+        prefix = "dry run, nothing changed: " if dry_run else ""
+        click.echo(f"{prefix}{summary}; {len(scan.ignored)} not media (left in place)")
+    if any(outcome.failed for outcome in outcomes):
+        raise click.exceptions.Exit(FAILED)
+
+
+@click.command("bootstrap-tv-shows")
+@click.option("--dry-run", is_flag=True, help="Show what would be recorded; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def bootstrap_tv_shows(app: App, dry_run: bool, as_json: bool) -> None:
+    """Record the files already in the TV and anime library roots in the inventory.
+
+    Folders named `Show (2019)` or `Show [tmdbid-1234]` are matched to stored
+    shows; folders with no stored show are listed, to add with add-show or fix-show.
+    """
+    settings = app.config.section("Routing")
+    roots = list(dict.fromkeys(
+        Path(settings[key]) for key in ("tv_path", "anime_tv_path") if settings.get(key)
+    ))
+    if not roots:
+        raise click.ClickException("[Routing] tv_path and anime_tv_path are not set")
+    for root in roots:
+        if not root.is_dir():
+            raise click.ClickException(f"library root {root} is not a folder")
+    with _storage(app, read_only=dry_run) as storage:
+        folders = scan_library(app, storage, roots)
+        records = [record for folder in folders for record in folder.records]
+        if not dry_run:
+            with storage.transaction():
+                storage.upsert_inventory(records)
+                subject = ", ".join(map(str, roots))
+                storage.log_event(
+                    Event("bootstrap-tv-shows", "inventory", subject, {"files": len(records)})
+                )
+    if as_json:
+        _echo_json({"dry_run": dry_run, "folders": [
+            {"folder": str(f.path), "tmdb_id": f.show.tmdb_id if f.show else None,
+             "show": f.show.name if f.show else None, "files": len(f.records), "reason": f.reason}
+            for f in folders
+        ]})
+        return
+    for folder in folders:
+        if folder.show is None:
+            click.secho(f"UNKNOWN  {folder.path}\n         {folder.reason}", fg="yellow")
+        else:
+            label = show_label(folder.show)
+            click.echo(f"{folder.path.name} -> {label}: {len(folder.records)} files")
+    verb = "would record" if dry_run else "recorded"
+    unknown = sum(folder.show is None for folder in folders)
+    click.echo(f"{verb} {len(records)} files; {unknown} folders with no stored show")
+
+
+@click.command("missing-episodes")
+@click.argument("show", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def missing_episodes_command(app: App, show: str | None, as_json: bool) -> None:
+    """List aired episodes (specials aside) that have no file in the library."""
+    with _storage(app, read_only=True) as storage:
+        shows = storage.list_shows()
+        if show is not None:
+            try:
+                shows = [ShowIndex(shows).match(show).show]
+            except Unresolved as exc:
+                raise click.ClickException(str(exc)) from None
+        found = missing_episodes(storage, shows, date.today().isoformat())
+    if as_json:
+        _echo_json([
+            {"tmdb_id": s.tmdb_id, "show": s.name, "season": e.season, "episode": e.episode,
+             "title": e.title, "air_date": e.air_date}
+            for s, episodes in found for e in episodes
+        ])
+        return
+    for stored, episodes in found:
+        click.echo(f"{show_label(stored)}: {len(episodes)} missing")
+        for e in episodes:
+            click.echo(f"  S{e.season:02}E{e.episode:02}  {e.air_date}  {e.title or ''}".rstrip())
+
+
+@click.command("find-duplicates")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def find_duplicates_command(app: App, as_json: bool) -> None:
+    """List library files holding the same episode, or the same content."""
+    with _storage(app, read_only=True) as storage:
+        groups = find_duplicates(storage)
+    if as_json:
+        _echo_json([{"reason": group.reason, "paths": list(group.paths)} for group in groups])
+        return
+    for group in groups:
+        click.echo(group.reason)
+        for path in group.paths:
+            click.echo(f"  {path}")
+    click.echo(f"{len(groups)} duplicate groups")
+
+
+COMMANDS = [route_files, bootstrap_tv_shows, missing_episodes_command, find_duplicates_command]
