@@ -7,6 +7,7 @@ Plugins import what they need from here and nothing from each other::
 
 from .app import App
 from .hookspecs import hookimpl
+from .metadata import Metadata, MetadataError
 from .models import (
     DownloadRecord,
     DownloadState,
@@ -51,6 +52,8 @@ __all__ = [
     "InventoryRecord",
     "ListingDiff",
     "MediaKind",
+    "Metadata",
+    "MetadataError",
     "MetadataProvider",
     "ParsedName",
     "ReadOnlyError",

@@ -120,4 +120,7 @@ class SourceType(_PluginType):
 
 @dataclass(frozen=True)
 class MetadataProvider(_PluginType):
-    """Where show and episode data come from (TMDB, ...). ``factory(settings)`` returns a client."""
+    """Where show and episode data come from (TMDB, ...).
+
+    ``factory(settings)`` returns a :class:`~sync2nas_core.metadata.Metadata`.
+    """
