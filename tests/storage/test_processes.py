@@ -6,6 +6,8 @@ import multiprocessing
 import time
 from typing import Any
 
+import pytest
+
 from sync2nas_core import SCHEMA_VERSION, DownloadState, Storage
 
 from .conftest import Reopen
@@ -14,7 +16,12 @@ from .workers import COMMITTED_PATH, bulk_insert_until_killed, claim_until_empty
 
 SPAWN = multiprocessing.get_context("spawn")
 
+#: Backends that serve several processes at once; embedded Milvus (milvus-lite)
+#: serves one and refuses a second (tests/storage_milvus checks that refusal).
+MULTI_PROCESS_BACKENDS = ["sqlite", "postgres"]
 
+
+@pytest.mark.parametrize("backend_name", MULTI_PROCESS_BACKENDS, indirect=True)
 def test_two_processes_never_claim_the_same_record(
     storage: Storage, reopen: Reopen, backend_name: str, backend_settings: dict[str, Any]
 ) -> None:
