@@ -7,10 +7,11 @@ client is built, so loading the plugin stays cheap.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
-from sync2nas_core import ConfigKey, ConfigSection, MetadataProvider, hookimpl
+from sync2nas_core import ConfigKey, ConfigSection, Metadata, MetadataProvider, hookimpl
 
 if TYPE_CHECKING:
     import click
@@ -47,6 +48,11 @@ def sync2nas_config_sections() -> list[ConfigSection]:
                     "timeout", float, default=20.0,
                     help="Seconds to wait for an answer before retrying.",
                 ),
+                ConfigKey(
+                    "retries", int, default=5,
+                    help="Retries after 5xx answers, timeouts and connection errors "
+                    "(twice as many after HTTP 429, rate limited).",
+                ),
             ),
         )
     ]
@@ -59,11 +65,18 @@ def open_client(settings: Mapping[str, Any], *, refresh: bool = False) -> TmdbCl
     return TmdbClient.from_settings(settings, refresh=refresh)
 
 
+def open_metadata(settings: Mapping[str, Any]) -> Metadata:
+    """The provider's factory: the core's Metadata protocol over a TMDB client."""
+    from .metadata import TmdbMetadata
+
+    return TmdbMetadata(open_client(settings))
+
+
 @hookimpl
 def sync2nas_metadata_providers() -> list[MetadataProvider]:
     return [
         MetadataProvider(
-            "tmdb", section="TMDB", factory=open_client,
+            "tmdb", section="TMDB", factory=open_metadata,
             description="The Movie Database (themoviedb.org), API v3.",
         )
     ]
@@ -71,7 +84,8 @@ def sync2nas_metadata_providers() -> list[MetadataProvider]:
 
 @hookimpl
 def sync2nas_register_commands(cli: click.Group) -> None:
-    from .commands import COMMANDS
+    from .refresh_commands import bootstrap_episodes, update_shows
+    from .show_commands import add_show, fix_show, search_tmdb
 
-    for command in COMMANDS:
+    for command in (add_show, search_tmdb, fix_show, bootstrap_episodes, update_shows):
         cli.add_command(command)
