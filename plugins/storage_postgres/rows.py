@@ -1,0 +1,191 @@
+"""Mapping between the project's models and PostgreSQL rows (dicts from RealDictCursor)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+from psycopg2.extras import Json
+
+from sync2nas_core import (
+    DownloadRecord,
+    DownloadState,
+    Episode,
+    EpisodeKind,
+    Event,
+    InventoryRecord,
+    MediaKind,
+    Show,
+)
+
+T = TypeVar("T")
+
+#: Selects every show column plus its aliases, in their stored order.
+SHOW_SELECT = """
+    SELECT s.*, ARRAY(SELECT a.alias FROM show_aliases a
+                      WHERE a.show_tmdb_id = s.tmdb_id ORDER BY a.position) AS aliases
+    FROM shows s
+"""
+SHOW_ORDER = " ORDER BY s.name, s.tmdb_id"
+
+#: The show columns :func:`show_values` fills (timestamps are the database's).
+SHOW_COLUMNS = (
+    "tmdb_id", "name", "name_key", "sys_name", "sys_name_key", "kind", "library_path",
+    "first_air_date", "last_air_date", "year", "status", "overview", "season_count",
+    "episode_count", "external_ids",
+)
+_SHOW_NAMES = ", ".join(SHOW_COLUMNS)
+_SHOW_PARAMS = ", ".join(f"%({column})s" for column in SHOW_COLUMNS)
+INSERT_SHOW = (
+    f"INSERT INTO shows ({_SHOW_NAMES}) VALUES ({_SHOW_PARAMS}) "
+    "ON CONFLICT (tmdb_id) DO NOTHING RETURNING tmdb_id"
+)
+UPDATE_SHOW = (
+    f"UPDATE shows SET ({_SHOW_NAMES}, updated_at) = ({_SHOW_PARAMS}, now()) "
+    "WHERE tmdb_id = %(tmdb_id)s"
+)
+
+
+def stamp(value: datetime | None) -> str | None:
+    """A timestamp as the models carry it: ISO 8601 UTC, ``2026-11-25T10:15:00.123456Z``."""
+    if value is None:
+        return None
+    utc = value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return utc.replace("+00:00", "Z")
+
+
+def last_by_key(items: Iterable[T], key: Callable[[T], Hashable]) -> list[T]:
+    """``items`` without earlier duplicates of the same key (the last one wins)."""
+    return list({key(item): item for item in items}.values())
+
+
+def array_literal(values: Iterable[Any]) -> str:
+    """A PostgreSQL array literal (``{"a",NULL,2}``) for a ``%s::type[]`` parameter.
+
+    One string parameter is parsed by the server's array input, far faster than
+    psycopg2's ``ARRAY[...]`` expression of one constant per element.
+    """
+    items = []
+    for value in values:
+        if value is None:
+            items.append("NULL")
+        elif isinstance(value, str):
+            items.append('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        else:
+            items.append(repr(value))
+    return "{" + ",".join(items) + "}"
+
+
+def array_columns(rows: Sequence[Sequence[Any]]) -> list[str]:
+    """Transpose (non-empty) rows into one array literal per column, for ``unnest``."""
+    return [array_literal(column) for column in zip(*rows, strict=True)]
+
+
+def show_from_row(row: Mapping[str, Any]) -> Show:
+    return Show(
+        tmdb_id=row["tmdb_id"],
+        name=row["name"],
+        sys_name=row["sys_name"],
+        aliases=tuple(row["aliases"]),
+        kind=MediaKind(row["kind"]),
+        library_path=row["library_path"],
+        first_air_date=row["first_air_date"],
+        last_air_date=row["last_air_date"],
+        year=row["year"],
+        status=row["status"],
+        overview=row["overview"],
+        season_count=row["season_count"],
+        episode_count=row["episode_count"],
+        external_ids=dict(row["external_ids"]),
+        created_at=stamp(row["created_at"]),
+        updated_at=stamp(row["updated_at"]),
+    )
+
+
+def show_values(show: Show) -> dict[str, Any]:
+    """The parameters of :data:`INSERT_SHOW` and :data:`UPDATE_SHOW`."""
+    return {
+        "tmdb_id": show.tmdb_id,
+        "name": show.name,
+        "name_key": show.name.casefold(),
+        "sys_name": show.sys_name,
+        "sys_name_key": show.sys_name.casefold(),
+        "kind": MediaKind(show.kind).value,
+        "library_path": show.library_path,
+        "first_air_date": show.first_air_date,
+        "last_air_date": show.last_air_date,
+        "year": show.year,
+        "status": show.status,
+        "overview": show.overview,
+        "season_count": show.season_count,
+        "episode_count": show.episode_count,
+        "external_ids": Json(dict(show.external_ids)),
+    }
+
+
+def episode_from_row(row: Mapping[str, Any]) -> Episode:
+    return Episode(
+        show_tmdb_id=row["show_tmdb_id"],
+        season=row["season"],
+        episode=row["episode"],
+        absolute=row["absolute"],
+        title=row["title"],
+        air_date=row["air_date"],
+        overview=row["overview"],
+        kind=EpisodeKind(row["kind"]),
+    )
+
+
+def episode_values(episode: Episode) -> tuple[Any, ...]:
+    return (episode.season, episode.episode, episode.absolute, episode.title,
+            episode.air_date, episode.overview, EpisodeKind(episode.kind).value)
+
+
+def download_from_row(row: Mapping[str, Any]) -> DownloadRecord:
+    return DownloadRecord(
+        remote_path=row["remote_path"],
+        size=row["size"],
+        mtime=row["mtime"],
+        state=DownloadState(row["state"]),
+        local_path=row["local_path"],
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+        hash=row["hash"],
+        created_at=stamp(row["created_at"]),
+        updated_at=stamp(row["updated_at"]),
+    )
+
+
+def download_values(record: DownloadRecord) -> tuple[Any, ...]:
+    return (record.remote_path, record.size, float(record.mtime),
+            DownloadState(record.state).value, record.local_path, record.attempts,
+            record.last_error, record.hash)
+
+
+def inventory_from_row(row: Mapping[str, Any]) -> InventoryRecord:
+    return InventoryRecord(
+        path=row["path"],
+        size=row["size"],
+        show_tmdb_id=row["show_tmdb_id"],
+        season=row["season"],
+        episodes=tuple(row["episodes"]),
+        hash=row["hash"],
+        updated_at=stamp(row["updated_at"]),
+    )
+
+
+def inventory_values(record: InventoryRecord) -> tuple[Any, ...]:
+    return (record.path, record.size, record.show_tmdb_id, record.season,
+            array_literal(record.episodes), record.hash)
+
+
+def event_from_row(row: Mapping[str, Any]) -> Event:
+    return Event(
+        command=row["command"],
+        action=row["action"],
+        subject=row["subject"],
+        details=dict(row["details"]),
+        at=stamp(row["at"]),
+        id=row["id"],
+    )
