@@ -24,3 +24,6 @@ class Metadata(Protocol):
 
     def fetch_show(self, tmdb_id: int, kind: MediaKind | None = None) -> tuple[Show, list[Episode]]:
         """The full show (aliases, kind unless ``kind`` overrides it) and all its episodes."""
+
+    def close(self) -> None:
+        """Release connections."""

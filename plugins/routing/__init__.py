@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 DEFAULT_SEASON_TEMPLATE = "Season {season:02}"
 DEFAULT_EPISODE_TEMPLATE = "{show} - {code} - {title}"
 DEFAULT_MATCH_THRESHOLD = 0.9
+DEFAULT_METADATA_PROVIDER = "tmdb"
 
 
 @hookimpl
@@ -40,7 +41,12 @@ def sync2nas_config_sections() -> list[ConfigSection]:
                 ),
                 ConfigKey(
                     "auto_add", bool, default=False,
-                    help="Add unknown shows from the metadata provider while routing.",
+                    help="Add unknown shows from the metadata provider while routing "
+                    "(like route-files --auto-add).",
+                ),
+                ConfigKey(
+                    "metadata_provider", default=DEFAULT_METADATA_PROVIDER,
+                    help="The metadata provider that auto-add and episode refreshes ask.",
                 ),
                 ConfigKey(
                     "season_template", default=DEFAULT_SEASON_TEMPLATE,

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sync2nas_core import App, Episode, InventoryRecord, Show, Storage
+from sync2nas_core import App, Episode, InventoryRecord, MediaKind, Show, Storage
 
 from .incoming import is_video
-from .matcher import ShowIndex, Unresolved, resolve_episodes, split_year
+from .lookup import Found, Lookup, LookupFailed, Placement
+from .matcher import EpisodeSource, ShowIndex, UnknownShow, Unresolved, resolve_episodes, split_year
 from .mover import file_hash
 from .planner import identify
 
@@ -35,12 +36,17 @@ def parse_show_folder(name: str) -> FolderName:
 
 @dataclass
 class ShowFolder:
-    """One folder under a library root, the show it holds (if known) and its files."""
+    """One folder under a library root, the show it holds (if known) and its files.
+
+    ``reason`` says why the show is unknown, or that it was added; ``failed``:
+    the metadata provider could not answer for it.
+    """
 
     path: Path
     show: Show | None
     reason: str = ""
     records: list[InventoryRecord] = field(default_factory=list)
+    failed: bool = False
 
 
 def _visible_files(folder: Path) -> Iterator[Path]:
@@ -52,34 +58,56 @@ def _visible_files(folder: Path) -> Iterator[Path]:
                 yield Path(current) / name
 
 
-def scan_library(app: App, storage: Storage, roots: Sequence[Path]) -> list[ShowFolder]:
-    """Every show folder under ``roots``, identified, with an inventory record per video."""
+def scan_library(
+    app: App, storage: Storage, roots: Mapping[Path, MediaKind | None],
+    lookup: Lookup | None = None,
+) -> list[ShowFolder]:
+    """Every show folder under ``roots`` (each with the kind of show it holds), identified,
+    with an inventory record per video; with ``lookup``, unknown shows are added."""
     index = ShowIndex(storage.list_shows())
+    source: EpisodeSource = lookup or storage
     found = []
-    for root in roots:
+    for root, kind in roots.items():
         for folder in sorted(p for p in root.iterdir() if p.is_dir() and p.name[:1] != "."):
             try:
-                show = _folder_show(storage, index, parse_show_folder(folder.name))
+                identified = _folder_show(storage, index, parse_show_folder(folder.name),
+                                          lookup, Placement(kind, str(folder)))
             except Unresolved as exc:
-                found.append(ShowFolder(folder, None, str(exc)))
+                found.append(ShowFolder(folder, None, str(exc),
+                                        failed=isinstance(exc, LookupFailed)))
                 continue
-            records = [_record(app, storage, show, path, root)
+            show = identified.show
+            index.add(show)
+            records = [_record(app, source, show, path, root)
                        for path in _visible_files(folder) if is_video(path.name)]
-            found.append(ShowFolder(folder, show, records=records))
+            found.append(ShowFolder(folder, show, identified.note, records))
     return found
 
 
-def _folder_show(storage: Storage, index: ShowIndex, name: FolderName) -> Show:
-    """The stored show a folder names, by TMDB id tag or by title and year."""
-    if name.tmdb_id is None:
-        return index.match(name.title, name.year).show
-    show = storage.get_show(name.tmdb_id)
-    if show is None:
-        raise Unresolved(f"TMDB id {name.tmdb_id} is not stored; add it with add-show")
-    return show
+def _folder_show(
+    storage: Storage, index: ShowIndex, name: FolderName, lookup: Lookup | None,
+    where: Placement,
+) -> Found:
+    """The show a folder names (by TMDB id tag, else by title and year): the stored one,
+    else, with ``lookup``, the provider's, added."""
+    try:
+        if name.tmdb_id is None:
+            return Found(index.match(name.title, name.year).show)
+        show = storage.get_show(name.tmdb_id)
+        if show is None:
+            raise UnknownShow(f"TMDB id {name.tmdb_id} is not stored; add it with add-show")
+        return Found(show)
+    except UnknownShow:
+        if lookup is None:
+            raise
+    if name.tmdb_id is not None:
+        return lookup.by_id(name.tmdb_id, where)
+    return lookup.find(name.title, name.year, where)
 
 
-def _record(app: App, storage: Storage, show: Show, path: Path, root: Path) -> InventoryRecord:
+def _record(
+    app: App, storage: EpisodeSource, show: Show, path: Path, root: Path
+) -> InventoryRecord:
     """An inventory record for a library file: season and episodes as far as known."""
     record = InventoryRecord(path=str(path), size=path.stat().st_size, show_tmdb_id=show.tmdb_id)
     try:

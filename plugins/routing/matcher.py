@@ -15,8 +15,9 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from sync2nas_core import Episode, EpisodeKind, MediaKind, ParsedName, Show, Storage
+from sync2nas_core import Episode, EpisodeKind, MediaKind, ParsedName, Show
 
 from . import DEFAULT_MATCH_THRESHOLD
 
@@ -33,6 +34,22 @@ AMBIGUITY_MARGIN = 0.03
 
 class Unresolved(Exception):
     """A file whose show or episodes cannot be decided; the message says why."""
+
+
+class UnknownShow(Unresolved):
+    """No show fits the title (as opposed to several fitting it equally well)."""
+
+
+class MissingEpisode(Unresolved):
+    """The show is known but the episode the name holds is not stored."""
+
+
+class EpisodeSource(Protocol):
+    """Where episodes are read from: a Storage, or one with episodes not stored yet."""
+
+    def get_episodes(self, tmdb_id: int, season: int | None = None) -> list[Episode]: ...
+
+    def episode_by_absolute(self, tmdb_id: int, absolute: int) -> Episode | None: ...
 
 
 def split_year(name: str) -> tuple[str, int | None]:
@@ -74,11 +91,15 @@ class ShowIndex:
         self.shows: dict[int, Show] = {}
         self.by_key: dict[str, set[int]] = {}
         for show in shows:
-            self.shows[show.tmdb_id] = show
-            for name in (show.name, show.sys_name, *show.aliases):
-                key = title_key(split_year(name)[0])
-                if key:
-                    self.by_key.setdefault(key, set()).add(show.tmdb_id)
+            self.add(show)
+
+    def add(self, show: Show) -> None:
+        """Make ``show`` findable by its name, sys_name and aliases."""
+        self.shows[show.tmdb_id] = show
+        for name in (show.name, show.sys_name, *show.aliases):
+            key = title_key(split_year(name)[0])
+            if key:
+                self.by_key.setdefault(key, set()).add(show.tmdb_id)
 
     def match(self, title: str | None, year: int | None = None) -> ShowMatch:
         """The one show ``title`` (and ``year``) names; raises Unresolved otherwise."""
@@ -101,7 +122,7 @@ class ShowIndex:
             return fitting[0]
         labels = ", ".join(show_label(show) for show in shows)
         if not fitting:
-            raise Unresolved(f"no stored show {title!r} from {year}; stored: {labels}")
+            raise UnknownShow(f"no stored show {title!r} from {year}; stored: {labels}")
         raise Unresolved(
             f"ambiguous: {title!r} fits {labels}; put the year in the name "
             "(e.g. 'Show (2005) S01E01') to choose"
@@ -127,7 +148,7 @@ class ShowIndex:
                 f" (closest: {show_label(self.shows[tmdb_id])}, {score:.2f})"
                 for tmdb_id, score in ranked[:1]
             )
-            raise Unresolved(f"no stored show matches {title!r}{closest}; add it with add-show")
+            raise UnknownShow(f"no stored show matches {title!r}{closest}; add it with add-show")
         tied = [tmdb_id for tmdb_id, score in ranked if score >= ranked[0][1] - AMBIGUITY_MARGIN]
         if len(tied) > 1:
             labels = ", ".join(show_label(self.shows[tmdb_id]) for tmdb_id in tied)
@@ -140,7 +161,9 @@ def _fits(show: Show, year: int | None) -> bool:
     return year is None or show.year is None or show.year == year
 
 
-def resolve_episodes(storage: Storage, show: Show, parsed: ParsedName) -> tuple[Episode, ...]:
+def resolve_episodes(
+    storage: EpisodeSource, show: Show, parsed: ParsedName
+) -> tuple[Episode, ...]:
     """The stored episode(s) a parsed name holds; raises Unresolved when unsure.
 
     ``S01E02`` as given; an absolute number through the stored absolute numbers;
@@ -153,7 +176,7 @@ def resolve_episodes(storage: Storage, show: Show, parsed: ParsedName) -> tuple[
     if parsed.air_date:
         aired = tuple(episode for episode in stored if episode.air_date == parsed.air_date)
         if not aired:
-            raise Unresolved(f"no stored episode of {show.name} aired on {parsed.air_date}")
+            raise MissingEpisode(f"no stored episode of {show.name} aired on {parsed.air_date}")
         return aired
     if not parsed.episodes:
         pack = " (a season pack folder?)" if parsed.season is not None else ""
@@ -171,7 +194,7 @@ def resolve_episodes(storage: Storage, show: Show, parsed: ParsedName) -> tuple[
 
 
 def _in_season(
-    storage: Storage, show: Show, stored: Sequence[Episode], season: int, number: int
+    storage: EpisodeSource, show: Show, stored: Sequence[Episode], season: int, number: int
 ) -> Episode:
     """Episode ``number`` of ``season``, or absolute ``number`` when that lies in ``season``."""
     in_season = [episode for episode in stored if episode.season == season]
@@ -185,13 +208,15 @@ def _in_season(
     if not in_season:
         kind = EpisodeKind.SPECIAL if season == 0 else EpisodeKind.STANDARD
         return Episode(show.tmdb_id, season, number, kind=kind)
-    raise Unresolved(
+    raise MissingEpisode(
         f"S{season:02}E{number:02} is not among the {len(in_season)} stored episodes of "
         f"{show.name} season {season}; refresh the show with update-shows"
     )
 
 
-def _absolute(storage: Storage, show: Show, stored: Sequence[Episode], number: int) -> Episode:
+def _absolute(
+    storage: EpisodeSource, show: Show, stored: Sequence[Episode], number: int
+) -> Episode:
     """Absolute episode ``number``; without stored absolute numbers, the n-th regular episode."""
     episode = storage.episode_by_absolute(show.tmdb_id, number)
     if episode is not None:
@@ -200,4 +225,4 @@ def _absolute(storage: Storage, show: Show, stored: Sequence[Episode], number: i
     if regular and all(e.absolute is None for e in regular) and number <= len(regular):
         return regular[number - 1]
     advice = "refresh the show with update-shows" if regular else "run bootstrap-episodes"
-    raise Unresolved(f"absolute episode {number} of {show.name} is not stored; {advice}")
+    raise MissingEpisode(f"absolute episode {number} of {show.name} is not stored; {advice}")

@@ -12,11 +12,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sync2nas_core import App, ParsedName, RoutePlan, Storage
+from sync2nas_core import App, Episode, ParsedName, RoutePlan, Show, Storage
 
 from . import DEFAULT_MATCH_THRESHOLD
 from .incoming import IncomingFile
-from .matcher import ShowIndex, Unresolved, resolve_episodes
+from .lookup import Lookup
+from .matcher import MissingEpisode, ShowIndex, ShowMatch, UnknownShow, Unresolved, resolve_episodes
 from .mover import free_name, same_content
 from .naming import NamingError, safe_name, split_media_name
 
@@ -75,12 +76,21 @@ def _folder_season(context: ParsedName) -> int | None:
 
 
 class Planner:
-    """Plans one incoming folder against the stored shows (read once, at start)."""
+    """Plans one incoming folder against the stored shows (read once, at start).
 
-    def __init__(self, app: App, storage: Storage, settings: Mapping[str, Any]) -> None:
+    A title no stored show matches is looked up when ``auto_add`` is on; an
+    episode that is not stored makes ``lookup`` refresh the show (once per run).
+    """
+
+    def __init__(
+        self, app: App, storage: Storage, settings: Mapping[str, Any], lookup: Lookup,
+        *, auto_add: bool = False,
+    ) -> None:
         self.app = app
         self.storage = storage
         self.settings = settings
+        self.lookup = lookup
+        self.auto_add = auto_add
         self.policy: str = settings.get("on_conflict") or "skip"
         self.index = ShowIndex(
             storage.list_shows(), settings.get("match_threshold") or DEFAULT_MATCH_THRESHOLD
@@ -89,33 +99,70 @@ class Planner:
         #: library path -> the incoming name it was routed from (which tells its resolution)
         self.origins: dict[str, str] = {
             str(event.details.get("destination")): Path(event.subject).name
-            for event in storage.list_events() if event.command == COMMAND
+            for event in storage.list_events()
+            if event.command == COMMAND and "destination" in event.details
         }
 
     def plan(self, item: IncomingFile, root: Path) -> PlannedFile:
         """The plan for one incoming file (and its sidecars)."""
         source = item.path
+        notes: list[str] = []  # shows added, episodes refreshed on the way
         try:
             parsed = identify(self.app, source, root)
-            found = self.index.match(parsed.title, parsed.year)
-            episodes = resolve_episodes(self.storage, found.show, parsed)
+            found = self._show(parsed, notes)
+            episodes = self._episodes(found.show, parsed, notes)
             plan = self.app.plugins.plan_route(str(source), found.show, episodes, self.settings)
         except (Unresolved, NamingError) as exc:
-            return PlannedFile(source, None, str(exc))
+            return PlannedFile(source, None, "; ".join([*notes, str(exc)]))
         if plan is None:
             return PlannedFile(source, None, "no plugin planned a route for it")
         wanted = Path(plan.destination)
         action, reason, destination = self.foresee(source, wanted)
         if action in ("move", "replace"):
             self.claimed[destination] = source
-        if found.score < 1.0:
-            reason = f"{reason}; fuzzy match {found.score:.2f}".lstrip("; ")
+        fuzzy = f"fuzzy match {found.score:.2f}" if found.score < 1.0 else ""
+        reason = "; ".join(part for part in (*notes, reason, fuzzy) if part)
         sidecars = tuple(
             (sidecar, sidecar_destination(destination, source, sidecar))
             for sidecar in item.sidecars
         )
         plan = replace(plan, destination=str(destination), action=action, reason=reason)
         return PlannedFile(source, plan, reason, sidecars, wanted)
+
+    def _show(self, parsed: ParsedName, notes: list[str]) -> ShowMatch:
+        """The stored show the name matches, else (auto-add) the one the provider finds."""
+        try:
+            return self.index.match(parsed.title, parsed.year)
+        except UnknownShow as unknown:
+            if not self.auto_add or not parsed.title:
+                raise
+            try:
+                found = self.lookup.find(parsed.title, parsed.year)
+            except UnknownShow as exc:
+                raise UnknownShow(f"{unknown}; {exc}") from None
+        self.index.add(found.show)
+        if found.note:
+            notes.append(found.note)
+        return ShowMatch(found.show, 1.0)
+
+    def _episodes(
+        self, show: Show, parsed: ParsedName, notes: list[str]
+    ) -> tuple[Episode, ...]:
+        """The episodes the name holds; when they are not stored, after one refresh of the show."""
+        try:
+            return resolve_episodes(self.lookup, show, parsed)
+        except MissingEpisode as missing:
+            try:
+                refreshed = self.lookup.refresh(show)
+            except Unresolved as exc:
+                raise Unresolved(f"{missing}; {exc}") from None
+            if refreshed is None:
+                raise
+            notes.append(refreshed)
+            try:
+                return resolve_episodes(self.lookup, show, parsed)
+            except MissingEpisode as exc:
+                raise MissingEpisode(f"{exc} (still missing after a refresh)") from missing
 
     def foresee(self, source: Path, destination: Path) -> tuple[str, str, Path]:
         """(action, reason, destination) expected when ``source`` is moved to ``destination``."""

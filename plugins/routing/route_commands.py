@@ -11,10 +11,11 @@ from typing import Any
 
 import click
 
-from sync2nas_core import App, Event, Storage
+from sync2nas_core import App, Event, MediaKind, Storage
 
 from .incoming import remove_empty_folders, scan_incoming
-from .library import find_duplicates, missing_episodes, scan_library
+from .library import ShowFolder, find_duplicates, missing_episodes, scan_library
+from .lookup import Lookup
 from .matcher import ShowIndex, Unresolved, show_label
 from .planner import Planner
 from .router import Outcome, Router, predicted
@@ -67,27 +68,37 @@ def _echo_outcome(outcome: Outcome) -> None:
         click.echo(f"  {action:<9} {source.name} -> {target}")
 
 
+auto_add_option = click.option(
+    "--auto-add", is_flag=True,
+    help="Add shows no stored show matches from the metadata provider "
+    "([Routing] metadata_provider) when it finds exactly one that fits.",
+)
+
+
 @click.command("route-files")
+@auto_add_option
 @click.option("--dry-run", is_flag=True, help="Print the plan; move and record nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan (or what was done) as JSON.")
 @click.pass_obj
-def route_files(app: App, dry_run: bool, as_json: bool) -> None:
+def route_files(app: App, auto_add: bool, dry_run: bool, as_json: bool) -> None:
     """Move identified files from [Transfers] incoming into the library.
 
-    Unmatched or ambiguous files stay where they are, with the reason; the exit
-    code is 1 when any file could not be routed.
+    With --auto-add (or [Routing] auto_add = true) an unknown show is looked up
+    once per run and added with its episodes; an episode that is not stored
+    makes the show be fetched again, once per run. Unmatched or ambiguous files
+    stay where they are, with the reason; the exit code is 1 when any file
+    could not be routed. --dry-run asks the provider but stores nothing.
     """
     settings = app.config.section("Routing")
     root: Path = app.config.get("Transfers", "incoming")
     if not root.is_dir():
         raise click.ClickException(f"[Transfers] incoming: {root} is not a folder")
-    if settings.get("auto_add"):
-        click.secho("warning: [Routing] auto_add is not supported yet; unknown shows are "
-                    "reported and left in place (add them with add-show)", fg="yellow", err=True)
     scan = scan_incoming(root)
     outcomes = []
-    with _storage(app, read_only=dry_run) as storage:
-        planner = Planner(app, storage, settings)
+    with _storage(app, read_only=dry_run) as storage, \
+            Lookup(app, storage, command="route-files", dry_run=dry_run) as lookup:
+        planner = Planner(app, storage, settings, lookup,
+                          auto_add=auto_add or bool(settings.get("auto_add")))
         router = None if dry_run else Router(app, storage, planner)
         for item in scan.files:
             planned = planner.plan(item, root)
@@ -115,26 +126,29 @@ def route_files(app: App, dry_run: bool, as_json: bool) -> None:
 
 
 @click.command("bootstrap-tv-shows")
+@auto_add_option
 @click.option("--dry-run", is_flag=True, help="Show what would be recorded; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def bootstrap_tv_shows(app: App, dry_run: bool, as_json: bool) -> None:
+def bootstrap_tv_shows(app: App, auto_add: bool, dry_run: bool, as_json: bool) -> None:
     """Record the files already in the TV and anime library roots in the inventory.
 
     Folders named `Show (2019)` or `Show [tmdbid-1234]` are matched to stored
     shows; folders with no stored show are listed, to add with add-show or fix-show.
+    With --auto-add they are looked up instead (the year narrows the search, a
+    tmdbid tag names the show) and added, filed under that folder; the exit code
+    is 1 when the provider failed for any folder.
     """
     settings = app.config.section("Routing")
-    roots = list(dict.fromkeys(
-        Path(settings[key]) for key in ("tv_path", "anime_tv_path") if settings.get(key)
-    ))
+    roots = _library_roots(settings)
     if not roots:
         raise click.ClickException("[Routing] tv_path and anime_tv_path are not set")
     for root in roots:
         if not root.is_dir():
             raise click.ClickException(f"library root {root} is not a folder")
-    with _storage(app, read_only=dry_run) as storage:
-        folders = scan_library(app, storage, roots)
+    with _storage(app, read_only=dry_run) as storage, \
+            Lookup(app, storage, command="bootstrap-tv-shows", dry_run=dry_run) as lookup:
+        folders = scan_library(app, storage, roots, lookup if auto_add else None)
         records = [record for folder in folders for record in folder.records]
         if not dry_run:
             with storage.transaction():
@@ -149,16 +163,34 @@ def bootstrap_tv_shows(app: App, dry_run: bool, as_json: bool) -> None:
              "show": f.show.name if f.show else None, "files": len(f.records), "reason": f.reason}
             for f in folders
         ]})
-        return
+    else:
+        _echo_folders(folders, len(records), dry_run)
+    if any(folder.failed for folder in folders):
+        raise click.exceptions.Exit(FAILED)
+
+
+def _library_roots(settings: Any) -> dict[Path, MediaKind | None]:
+    """The TV and anime roots, each with the kind of show under it (None: shared root)."""
+    roots: dict[Path, MediaKind | None] = {}
+    for key, kind in (("tv_path", MediaKind.TV), ("anime_tv_path", MediaKind.ANIME)):
+        if settings.get(key):
+            root = Path(settings[key])
+            roots[root] = None if root in roots else kind
+    return roots
+
+
+def _echo_folders(folders: list[ShowFolder], recorded: int, dry_run: bool) -> None:
     for folder in folders:
         if folder.show is None:
-            click.secho(f"UNKNOWN  {folder.path}\n         {folder.reason}", fg="yellow")
+            color = "red" if folder.failed else "yellow"
+            click.secho(f"UNKNOWN  {folder.path}\n         {folder.reason}", fg=color)
         else:
             label = show_label(folder.show)
-            click.echo(f"{folder.path.name} -> {label}: {len(folder.records)} files")
+            note = f"  ({folder.reason})" if folder.reason else ""
+            click.echo(f"{folder.path.name} -> {label}: {len(folder.records)} files{note}")
     verb = "would record" if dry_run else "recorded"
     unknown = sum(folder.show is None for folder in folders)
-    click.echo(f"{verb} {len(records)} files; {unknown} folders with no stored show")
+    click.echo(f"{verb} {recorded} files; {unknown} folders with no stored show")
 
 
 @click.command("missing-episodes")

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from sync2nas_core import App, Episode, EpisodeKind, MediaKind, Show, Storage
+from sync2nas_plugins.tmdb.stub import STUB_API_KEY, StubTmdb
+from tests.tmdb.spec import spec_problems
 
 BREAKING_BAD = Show(1396, "Breaking Bad", "Breaking Bad (2008)", year=2008,
                     first_air_date="2008-01-20")
@@ -69,20 +71,28 @@ class Site:
             folder.mkdir(parents=True)
         self.config = root / "sync2nas.ini"
         self.routing: dict[str, str] = {"rename": "true", "on_conflict": "skip"}
+        self.tmdb: dict[str, str] = {"api_key": "dummy"}
         self.write_config()
 
     def write_config(self, **routing: str) -> None:
         self.routing.update(routing)
         extra = "".join(f"{key} = {value}\n" for key, value in self.routing.items())
+        tmdb = "".join(f"{key} = {value}\n" for key, value in self.tmdb.items())
         self.config.write_text(
             "[SFTP]\nhost = 127.0.0.1\nusername = nobody\npaths = /downloads\n"
-            "[TMDB]\napi_key = dummy\n"
+            f"[TMDB]\n{tmdb}"
             f"[Database]\ntype = sqlite\n[SQLite]\ndb_file = {self.root / 'db.sqlite'}\n"
             f"[Transfers]\nincoming = {self.incoming}\n"
             f"[Routing]\ntv_path = {self.tv}\nanime_tv_path = {self.anime}\n"
             f"movie_path = {self.movies}\n{extra}",
             encoding="utf-8",
         )
+
+    def use_tmdb(self, stub: StubTmdb) -> None:
+        """Point [TMDB] at ``stub``: no cache (every lookup reaches it), no retries."""
+        self.tmdb = {"api_key": STUB_API_KEY, "base_url": stub.base_url, "cache_ttl": "0",
+                     "retries": "0"}
+        self.write_config()
 
     def app(self) -> App:
         return App.load(self.config, environ={})
@@ -118,6 +128,17 @@ def tree(folder: Path) -> dict[str, bytes]:
 @pytest.fixture
 def site(tmp_path: Path) -> Site:
     return Site(tmp_path)
+
+
+@pytest.fixture
+def tmdb(site: Site) -> Iterator[StubTmdb]:
+    """The TMDB stub, with ``site`` configured to use it; every request checked against
+    TMDB's OpenAPI spec."""
+    with StubTmdb() as stub:
+        site.use_tmdb(stub)
+        yield stub
+        problems = [p for request in stub.requests for p in spec_problems(request)]
+    assert not problems, problems
 
 
 @pytest.fixture
