@@ -83,10 +83,12 @@ def fresh_settings(backend: str, workdir: Path) -> Iterator[dict[str, Any]]:
 
         def admin(statement: sql.Composable) -> None:
             conn = psycopg2.connect(dbname="postgres", **POSTGRES)
-            conn.autocommit = True
-            with conn, conn.cursor() as cur:
-                cur.execute(statement)
-            conn.close()
+            conn.autocommit = True  # CREATE/DROP DATABASE refuse to run in a transaction
+            try:
+                with conn.cursor() as cur:
+                    cur.execute(statement)
+            finally:
+                conn.close()
 
         admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         try:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sync2nas_core import ConfigKey, ConfigSection, hookimpl
+from sync2nas_core import ConfigKey, ConfigSection, SourceType, hookimpl
+
+if TYPE_CHECKING:
+    import click
 
 DEFAULT_EXCLUDES = [
     "*.part", "*.!qB", "*.!ut", "*.crdownload", "*.tmp", "*.nfo", "*.txt", "*.url",
@@ -47,7 +51,9 @@ def sync2nas_config_sections() -> list[ConfigSection]:
                     "min_age", int, default=60,
                     help="Seconds a file must be unchanged before it is pulled.",
                 ),
-                ConfigKey("include", list, default=[], help="Only pull names matching these globs."),
+                ConfigKey(
+                    "include", list, default=[], help="Only pull names matching these globs.",
+                ),
                 ConfigKey(
                     "exclude", list, default=DEFAULT_EXCLUDES,
                     help="Never pull names matching these globs.",
@@ -64,3 +70,23 @@ def sync2nas_config_sections() -> list[ConfigSection]:
             ),
         )
     ]
+
+
+def _sftp_source(settings: dict) -> object:
+    """The SourceType factory: the engine is imported only when a source is made."""
+    from .sync import SftpSource
+
+    return SftpSource(settings)
+
+
+@hookimpl
+def sync2nas_sources() -> list[SourceType]:
+    return [SourceType("sftp", section="SFTP", factory=_sftp_source,
+                       description="Pull files from an SSH server over SFTP.")]
+
+
+@hookimpl
+def sync2nas_register_commands(cli: click.Group) -> None:
+    from .commands import register
+
+    register(cli)

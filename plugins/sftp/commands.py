@@ -1,0 +1,128 @@
+"""The plugin's commands: download-from-remote, bootstrap-downloads, sftp trust-host."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from sync2nas_core import App
+
+from .connection import ConnectError, NetworkError
+from .hostkeys import HostKeyError
+from .sync import DownloadStopped, SftpSource, Summary
+
+#: What a run can fail with that the user must read (exit status 1).
+EXPLAINED = (HostKeyError, ConnectError, NetworkError, DownloadStopped)
+
+
+def _source(app: App) -> SftpSource:
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:  # asyncssh chatters at -v
+        logging.getLogger("asyncssh").setLevel(logging.WARNING)
+    return SftpSource(app.config.section("SFTP"))
+
+
+def _incoming(app: App) -> Path:
+    return Path(app.config.get("Transfers", "incoming"))
+
+
+def register(cli: click.Group) -> None:
+    """Mount the commands on the ``sync2nas`` group."""
+    cli.add_command(download_from_remote)
+    cli.add_command(bootstrap_downloads)
+    cli.add_command(sftp_group)
+
+
+@click.command("download-from-remote")
+@click.option("--dry-run", is_flag=True, help="Show what would be pulled; change nothing.")
+@click.pass_obj
+def download_from_remote(app: App, dry_run: bool) -> None:
+    """Pull new files from the SFTP server into the incoming folder."""
+    from .progress import LogProgress, RichProgress
+
+    source = _source(app)
+    storage = app.open_storage(read_only=dry_run)
+    progress = None if dry_run else RichProgress() if sys.stderr.isatty() else LogProgress()
+    try:
+        summary = source.download(
+            storage, _incoming(app), dry_run=dry_run, progress=progress,
+            on_downloaded=lambda record: app.plugins.notify("file_downloaded", record=record),
+        )
+    except EXPLAINED as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        if progress is not None:
+            progress.close()
+        storage.close()
+    _report(summary, dry_run)
+    if summary.failed:
+        sys.exit(1)
+
+
+def _report(summary: Summary, dry_run: bool) -> None:
+    for problem in summary.problems:
+        click.secho(f"warning: {problem}", fg="yellow", err=True)
+    if dry_run:
+        for job in summary.planned:
+            how = "resume" if job.resume else "pull"
+            click.echo(f"would {how} {job.entry.path} ({job.entry.size} bytes) -> {job.target}")
+        click.echo(f"dry run: {len(summary.planned)} of {summary.listed} listed files would be "
+                   f"pulled; {summary.too_young} too recent; nothing was changed")
+        return
+    for path, reason in summary.deferred:
+        click.echo(f"deferred {path}: {reason}", err=True)
+    for path, error in summary.failed:
+        click.secho(f"failed {path}: {error}", fg="red", err=True)
+    rate = summary.nbytes / summary.seconds / 1e6 if summary.seconds else 0.0
+    click.echo(
+        f"pulled {len(summary.downloaded)} files ({summary.nbytes} bytes) in "
+        f"{summary.seconds:.1f} s ({rate:.1f} MB/s); {len(summary.failed)} failed, "
+        f"{len(summary.deferred)} deferred, {summary.too_young} too recent, "
+        f"{summary.listed} listed"
+    )
+
+
+@click.command("bootstrap-downloads")
+@click.option("--dry-run", is_flag=True, help="Count what would be recorded; change nothing.")
+@click.pass_obj
+def bootstrap_downloads(app: App, dry_run: bool) -> None:
+    """Record every current remote file as already pulled (keeps all other history)."""
+    source = _source(app)
+    storage = app.open_storage(read_only=dry_run)
+    try:
+        listing, recorded = source.bootstrap(storage, dry_run=dry_run)
+    except EXPLAINED as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        storage.close()
+    for problem in listing.problems:
+        click.secho(f"warning: {problem}", fg="yellow", err=True)
+    verb = "would record" if dry_run else "recorded"
+    click.echo(f"{verb} {recorded} of {len(listing.files)} remote files as already pulled"
+               + ("; nothing was changed" if dry_run else ""))
+
+
+@click.group("sftp")
+def sftp_group() -> None:
+    """SFTP source tools."""
+
+
+@sftp_group.command("trust-host")
+@click.option("--fingerprint", help="Pin only if the server's key has this SHA256:... fingerprint.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def trust_host(app: App, fingerprint: str | None, yes: bool) -> None:
+    """Fetch the server's host key, show its fingerprint and pin it in known_hosts.
+
+    With --fingerprint the key is pinned only if it matches (no question asked).
+    """
+    from .hostkeys import trust
+
+    try:
+        ask = None if yes or fingerprint else click.confirm
+        done = trust(_source(app).settings, fingerprint, confirm=ask)
+    except EXPLAINED as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(done)

@@ -1,0 +1,125 @@
+"""Remote names are data: turning remote paths into safe local paths under ``incoming``.
+
+A name is refused when no safe form keeps its meaning (empty, ``.``, ``..``,
+containing ``/`` or NUL, not UTF-8). Anything else is made safe for Linux and
+for SMB shares: control characters and ``<>:"|?*\\`` become ``_``, trailing
+dots and spaces become ``_``, Windows device names get a ``_`` prefix, and
+over-long names are shortened (extension and a hash of the original kept).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import posixpath
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+#: Leaves room for the temp name (``.<name>~<hash>.sync2nas-part``) within 255 bytes.
+MAX_NAME_BYTES = 230
+PART_SUFFIX = ".sync2nas-part"
+_INVALID = re.compile(r'[\x00-\x1f\x7f<>:"|?*\\]')
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"{d}{i}" for d in ("COM", "LPT") for i in range(10))}
+
+
+class UnsafeName(ValueError):
+    """A remote name that cannot be made into a safe local name."""
+
+
+def refusal(name: str) -> str | None:
+    """Why ``name`` can never be used locally, or None."""
+    if name in ("", ".", ".."):
+        return "not a file name"
+    if "/" in name or "\x00" in name:
+        return "contains '/' or NUL"
+    if name.isascii():
+        return None
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "not valid UTF-8"
+    return None
+
+
+def _tag(original: str) -> str:
+    return "~" + hashlib.sha1(original.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text.encode("utf-8")[:max(limit, 0)].decode("utf-8", "ignore")
+
+
+@functools.lru_cache(maxsize=65536)
+def safe_name(name: str) -> str:
+    """The local form of one remote name component; raises UnsafeName."""
+    reason = refusal(name)
+    if reason:
+        raise UnsafeName(f"{name!r}: {reason}")
+    safe = _INVALID.sub("_", name)
+    kept = safe.rstrip(" .")
+    safe = kept + "_" * (len(safe) - len(kept))
+    if safe.split(".")[0].strip().upper() in _RESERVED:
+        safe = "_" + safe
+    if len(safe.encode("utf-8")) > MAX_NAME_BYTES:
+        stem, dot, ext = safe.rpartition(".")
+        if not dot or not stem or len(ext.encode("utf-8")) > 16:
+            stem, ext = safe, ""
+        tail = _tag(name) + (f".{ext}" if ext else "")
+        safe = _truncate(stem, MAX_NAME_BYTES - len(tail.encode("utf-8"))) + tail
+    return safe
+
+
+def root_folders(roots: Iterable[str]) -> dict[str, str]:
+    """The folder under ``incoming`` for each configured remote path; never two alike."""
+    roots = list(dict.fromkeys(roots))
+    names = {r: safe_name(posixpath.basename(r) or "root") if r not in (".", "/") else
+             ("home" if r == "." else "root") for r in roots}
+    taken = list(names.values())
+    return {r: n + _tag(r) if taken.count(n) > 1 else n for r, n in names.items()}
+
+
+class Destinations:
+    """Maps remote file paths under the configured roots to safe paths under ``incoming``."""
+
+    def __init__(self, incoming: Path, roots: Iterable[str]) -> None:
+        self.folders = root_folders(roots)
+        self.roots = sorted(self.folders, key=len, reverse=True)  # longest (innermost) first
+        self.base = os.path.normpath(os.path.abspath(incoming))
+
+    def root_of(self, remote_path: str) -> str:
+        """The (innermost) configured remote path ``remote_path`` lies under."""
+        for root in self.roots:
+            if remote_path.startswith(root.rstrip("/") + "/"):
+                return root
+        raise UnsafeName(f"{remote_path!r} is not under any configured path")
+
+    def target(self, remote_path: str) -> Path:
+        """incoming/<root folder>/<safe relative parts>; raises UnsafeName."""
+        root = self.root_of(remote_path)
+        relative = remote_path[len(root.rstrip("/")) + 1:]
+        parts = [safe_name(part) for part in relative.split("/")]
+        target = os.path.normpath(os.path.join(self.base, self.folders[root], *parts))
+        if not target.startswith(self.base + os.sep):  # cannot happen: a last guard
+            raise UnsafeName(f"{remote_path!r} would land outside {self.base}")
+        return Path(target)
+
+
+def part_path(target: Path, remote_path: str) -> Path:
+    """The hidden temp name ``remote_path`` is written to before its final rename.
+
+    The hash of the remote path in it means a part is only ever resumed by the
+    file it came from, even when two remote names map to the same local name.
+    """
+    return target.with_name(f".{target.name}{_tag(remote_path)}{PART_SUFFIX}")
+
+
+def free_name(target: Path) -> Path:
+    """``target``, or ``name (2).ext``, ... if a different file already sits there."""
+    candidate, number = target, 1
+    while candidate.exists() or candidate.is_symlink():
+        number += 1
+        stem = _truncate(target.stem, MAX_NAME_BYTES - len(target.suffix.encode()) - 8)
+        candidate = target.with_name(f"{stem} ({number}){target.suffix}")
+    return candidate

@@ -1,0 +1,93 @@
+"""Progress while pulling: a rich bar on a terminal, periodic log lines otherwise."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+log = logging.getLogger("sync2nas.sftp")
+
+#: Seconds between two log lines when not on a terminal.
+LOG_EVERY = 10.0
+
+
+def _size(nbytes: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if nbytes < 1000:
+            return f"{nbytes:.1f} {unit}" if unit != "B" else f"{nbytes:.0f} B"
+        nbytes /= 1000
+    return f"{nbytes:.1f} TB"
+
+
+class LogProgress:
+    """Logs files and bytes done, throughput and ETA every ``LOG_EVERY`` seconds."""
+
+    def __init__(self) -> None:
+        self.files = self.total_files = self.done = self.total = 0
+        self.started = self.last = time.monotonic()
+
+    def begin(self, files: int, nbytes: int) -> None:
+        self.total_files, self.total = files, nbytes
+        log.info("pulling %d files, %s", files, _size(nbytes))
+
+    def file_started(self, path: str, size: int) -> None:
+        log.debug("pulling %s (%s)", path, _size(size))
+
+    def advanced(self, path: str, nbytes: int) -> None:
+        self.done += nbytes
+        now = time.monotonic()
+        if now - self.last >= LOG_EVERY:
+            self.last = now
+            rate = self.done / max(now - self.started, 1e-9)
+            eta = (self.total - self.done) / rate if rate else 0
+            log.warning("progress: %d/%d files, %s of %s, %s/s, ETA %.0f s",
+                        self.files, self.total_files, _size(self.done), _size(self.total),
+                        _size(rate), eta)
+
+    def file_done(self, path: str, ok: bool) -> None:
+        self.files += 1
+
+    def close(self) -> None:
+        """Nothing to tear down."""
+
+
+class RichProgress:
+    """A total bar plus one bar per file in flight (throughput and ETA)."""
+
+    def __init__(self) -> None:
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        self.bar = Progress(
+            TextColumn("{task.description}", justify="left"), BarColumn(), DownloadColumn(),
+            TransferSpeedColumn(), TimeRemainingColumn(), transient=False,
+        )
+        self.tasks: dict[str, int] = {}
+        self.total = self.bar.add_task("total", total=0)
+        self.bar.start()
+
+    def begin(self, files: int, nbytes: int) -> None:
+        self.bar.update(self.total, total=nbytes, description=f"total (0/{files} files)")
+        self.files, self.done_files = files, 0
+
+    def file_started(self, path: str, size: int) -> None:
+        name = path.rsplit("/", 1)[-1]
+        self.tasks[path] = self.bar.add_task(name[:40], total=size)
+
+    def advanced(self, path: str, nbytes: int) -> None:
+        self.bar.advance(self.tasks[path], nbytes)
+        self.bar.advance(self.total, nbytes)
+
+    def file_done(self, path: str, ok: bool) -> None:
+        self.bar.remove_task(self.tasks.pop(path))
+        self.done_files += 1
+        self.bar.update(self.total, description=f"total ({self.done_files}/{self.files} files)")
+
+    def close(self) -> None:
+        self.bar.stop()

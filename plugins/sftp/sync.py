@@ -1,0 +1,368 @@
+"""The SFTP source: list, decide what is new, pull it, record it.
+
+``download`` and ``bootstrap`` are the two commands' engines; both run one
+asyncio loop over a connection pool and talk to the storage from that loop.
+Which files are new is decided by the storage (``diff_listing``), never by
+what is on the local disk, so a pulled file is not pulled again after it was
+moved or deleted, and a file added later inside a pulled folder is new.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import itertools
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from sync2nas_core import DownloadRecord, DownloadState, RemoteEntry, Storage
+
+from .committer import Committer
+from .connection import HostKeyPolicy, NetworkError, Pool, is_network_error
+from .listing import Listing, TaskSet, list_remote
+from .localpaths import Destinations, UnsafeName
+from .settings import SftpSettings
+from .transfer import (
+    Job,
+    LocalDiskError,
+    RateLimit,
+    RemoteChanged,
+    RemoteFileError,
+    discard_part,
+    fetch,
+)
+
+log = logging.getLogger("sync2nas.sftp")
+
+MAX_ATTEMPTS = 6
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 30.0
+MAX_RESTARTS = 2
+FILES_PER_CONNECTION = 4
+UNFINISHED = (DownloadState.LISTED, DownloadState.DOWNLOADING, DownloadState.FAILED)
+LOCK_NAME = ".sync2nas-download.lock"
+
+
+class DownloadStopped(Exception):
+    """The run had to stop (disk full, another run holding the lock); the message says why."""
+
+
+class Progress(Protocol):
+    """What the engine reports while it pulls (a progress bar or log lines)."""
+
+    def begin(self, files: int, nbytes: int) -> None: ...
+    def file_started(self, path: str, size: int) -> None: ...
+    def advanced(self, path: str, nbytes: int) -> None: ...
+    def file_done(self, path: str, ok: bool) -> None: ...
+    def close(self) -> None: ...
+
+
+@dataclass
+class Summary:
+    """What a run did, for the final report."""
+
+    listed: int = 0
+    planned: list[Job] = field(default_factory=list)
+    downloaded: list[tuple[str, int]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    deferred: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    too_young: int = 0
+    seconds: float = 0.0
+
+    @property
+    def nbytes(self) -> int:
+        return sum(size for _, size in self.downloaded)
+
+
+def backoff(attempt: int) -> float:
+    return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1))
+
+
+@contextmanager
+def run_lock(incoming: Path) -> Iterator[None]:
+    """One download run per incoming folder at a time (stale records are then ours)."""
+    incoming.mkdir(parents=True, exist_ok=True)
+    with open(incoming / LOCK_NAME, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DownloadStopped(
+                f"another download is running into {incoming} (lock {LOCK_NAME})"
+            ) from None
+        yield
+
+
+class SftpSource:
+    """The ``sftp`` source: ``factory(settings)`` of its SourceType."""
+
+    def __init__(self, settings: Mapping[str, Any]) -> None:
+        self.settings = SftpSettings.from_section(settings)
+
+    # -- listing ------------------------------------------------------------
+    async def _retrying(self, what: str, action: Callable[[], Any]) -> Any:
+        """Run ``action()`` again after network errors, with backoff."""
+        for attempt in itertools.count(1):
+            try:
+                return await action()
+            except Exception as exc:
+                if not is_network_error(exc):
+                    raise
+                if attempt == MAX_ATTEMPTS:
+                    raise NetworkError(f"{what} failed {attempt} times: {exc}") from exc
+                log.warning("%s: %s; retrying in %.1f s", what, exc, backoff(attempt))
+                await asyncio.sleep(backoff(attempt))
+
+    async def list_in(self, pool: Pool, use_min_age: bool = True) -> Listing:
+        """The listing through ``pool``, started over after network errors."""
+        return await self._retrying(
+            "listing", lambda: list_remote(pool, self.settings, use_min_age=use_min_age)
+        )
+
+    def list(self, *, use_min_age: bool = True) -> Listing:
+        """Every file under the configured paths (read-only; pins no host key)."""
+
+        async def run() -> Listing:
+            async with self.open_pool(may_pin=False) as pool:
+                return await self.list_in(pool, use_min_age)
+
+        return asyncio.run(run())
+
+    def open_pool(self, may_pin: bool = True) -> Pool:
+        """A connection pool; ``may_pin=False`` never writes known_hosts (dry runs)."""
+        return Pool(self.settings, HostKeyPolicy(self.settings, may_pin=may_pin))
+
+    # -- download-from-remote -------------------------------------------------
+    def download(
+        self, storage: Storage, incoming: Path, *, dry_run: bool = False,
+        progress: Progress | None = None,
+        on_downloaded: Callable[[DownloadRecord], None] = lambda record: None,
+    ) -> Summary:
+        """Pull every new, changed or unfinished file into ``incoming``."""
+        started = time.monotonic()
+        summary = Summary()
+        run = _Download(self, storage, incoming, summary, progress, on_downloaded)
+        try:
+            if dry_run:
+                asyncio.run(run.plan_only())
+            else:
+                with run_lock(incoming):
+                    asyncio.run(run.run())
+        finally:
+            summary.seconds = time.monotonic() - started
+        return summary
+
+    # -- bootstrap-downloads -------------------------------------------------
+    def bootstrap(self, storage: Storage, *, dry_run: bool = False) -> tuple[Listing, int]:
+        """Record every current remote file as already pulled; returns (listing, records)."""
+
+        async def run() -> Listing:
+            async with self.open_pool(may_pin=not dry_run) as pool:
+                return await self.list_in(pool, use_min_age=False)
+
+        listing = asyncio.run(run())
+        diff = storage.diff_listing(listing.files)
+        listed = {e.path: e for e in listing.files}
+        done = {e.path for e in diff.new} | {e.path for e, _ in diff.changed}
+        unfinished = [r.remote_path for r in unfinished_records(storage, listed.keys() - done)]
+        records = [DownloadRecord(e.path, e.size, e.mtime, DownloadState.DOWNLOADED)
+                   for e in diff.new]
+        records += [replace(r, size=e.size, mtime=e.mtime, state=_pulled(r.state))
+                    for e, r in diff.changed]
+        if not dry_run:
+            with storage.transaction():
+                storage.record_downloads(records)
+                storage.set_download_state(unfinished, DownloadState.DOWNLOADED)
+        return listing, len(records) + len(unfinished)
+
+
+def unfinished_records(storage: Storage, among: set[str]) -> list[DownloadRecord]:
+    """Records of paths in ``among`` whose pull was begun (or failed) but not finished."""
+    return [r for state in UNFINISHED for r in storage.list_downloads(state)
+            if r.remote_path in among]
+
+
+def _pulled(state: DownloadState) -> DownloadState:
+    return state if state == DownloadState.ROUTED else DownloadState.DOWNLOADED
+
+
+class _Download:
+    """One download-from-remote run."""
+
+    def __init__(
+        self, source: SftpSource, storage: Storage, incoming: Path, summary: Summary,
+        progress: Progress | None, on_downloaded: Callable[[DownloadRecord], None],
+    ) -> None:
+        self.settings = source.settings
+        self.source = source
+        self.storage = storage
+        self.incoming = incoming
+        self.summary = summary
+        self.progress = progress
+        self.on_downloaded = on_downloaded
+        self.limit = RateLimit(self.settings.bandwidth_limit)
+        self.unsettled: set[str] = set()  # claimed (DOWNLOADING) and not settled yet
+        self.committer = Committer(storage)
+
+    def _plan(self, listing: Listing) -> list[DownloadRecord]:
+        """Fill ``summary.planned``; returns the records to write for new and changed files.
+
+        A record keeps ``local_path`` (our last complete copy of that remote file)
+        until the new version arrives, so the new version replaces it, even when
+        the run that pulls it is killed and another one finishes the job.
+        """
+        self.summary.listed = len(listing.files)
+        self.summary.problems += listing.problems
+        self.summary.too_young = listing.too_young
+        destinations = Destinations(self.incoming, self.settings.paths)
+        diff = self.storage.diff_listing(listing.files)
+        listed = {e.path: e for e in listing.files}
+        choices = [(e, False, None) for e in diff.new]
+        choices += [(e, False, r.local_path) for e, r in diff.changed]
+        changed = {e.path for e, _, _ in choices}
+        choices += [(listed[r.remote_path], True, r.local_path)
+                    for r in unfinished_records(self.storage, listed.keys() - changed)]
+        fresh: list[DownloadRecord] = []
+        jobs: list[Job] = []
+        for entry, resume, previous in sorted(choices, key=lambda c: c[0].path):
+            try:
+                target = destinations.target(entry.path)
+            except UnsafeName as exc:
+                self.summary.problems.append(f"{entry.path!r}: refused: {exc}")
+                continue
+            jobs.append(Job(entry, target, resume, Path(previous) if previous else None))
+            if not resume:
+                fresh.append(DownloadRecord(entry.path, entry.size, entry.mtime,
+                                            DownloadState.DOWNLOADING, local_path=previous))
+        self.summary.planned = jobs
+        return fresh
+
+    async def plan_only(self) -> None:
+        async with self.source.open_pool(may_pin=False) as pool:
+            self._plan(await self.source.list_in(pool))
+
+    async def run(self) -> None:
+        async with self.source.open_pool() as pool:
+            fresh = self._plan(await self.source.list_in(pool))
+            jobs = self.summary.planned
+            with self.storage.transaction():  # claimed by this run (the lock says so)
+                self.storage.record_downloads(fresh)
+                self.storage.set_download_state(
+                    [job.entry.path for job in jobs if job.resume], DownloadState.DOWNLOADING
+                )
+            self.unsettled = {job.entry.path for job in jobs}
+            if self.progress:
+                self.progress.begin(len(jobs), sum(j.entry.size for j in jobs))
+            queue: asyncio.Queue[Job] = asyncio.Queue()
+            for job in jobs:
+                queue.put_nowait(job)
+            workers = min(len(jobs), self.settings.max_connections * FILES_PER_CONNECTION)
+            try:
+                async with TaskSet() as group:
+                    for _ in range(workers):
+                        group.create_task(self._worker(pool, queue))
+            finally:
+                if self.unsettled:
+                    self.storage.set_download_state(sorted(self.unsettled), DownloadState.LISTED)
+
+    async def _worker(self, pool: Pool, queue: asyncio.Queue[Job]) -> None:
+        while not queue.empty():
+            job = queue.get_nowait()
+            if self.progress:
+                self.progress.file_started(job.entry.path, job.entry.size)
+            ok = False
+            try:
+                ok = await self._pull(pool, job)
+            finally:
+                if self.progress:
+                    self.progress.file_done(job.entry.path, ok)
+
+    def _state(self, path: str, state: DownloadState, **details: Any) -> None:
+        self.storage.set_download_state([path], state, **details)
+        self.unsettled.discard(path)
+
+    async def _pull(self, pool: Pool, job: Job) -> bool:
+        """Pull one file with retries and restarts; records the outcome. True when pulled."""
+        path = job.entry.path
+        attempt = restarts = 0
+        while True:
+            try:
+                async with pool.sftp() as sftp:
+                    final = await fetch(sftp, job, self.limit, self._advance(path))
+                break
+            except RemoteChanged as exc:
+                discard_part(job)
+                restarts += 1
+                young = exc.mtime is not None and time.time() - exc.mtime < self.settings.min_age
+                if exc.size is None or young or restarts > MAX_RESTARTS:
+                    self.summary.deferred.append((path, str(exc)))
+                    self._state(path, DownloadState.LISTED, error=str(exc))
+                    return False
+                log.warning("%s; restarting it from the beginning", exc)
+                job = replace(job, entry=RemoteEntry(path, exc.size, exc.mtime), resume=False)
+                previous = str(job.replaceable) if job.replaceable else None
+                self.storage.record_downloads([DownloadRecord(
+                    path, exc.size, exc.mtime, DownloadState.DOWNLOADING, local_path=previous
+                )])
+            except RemoteFileError as exc:
+                return self._fail(path, str(exc))
+            except LocalDiskError as exc:
+                return self._local_error(path, exc)
+            except Exception as exc:
+                if not is_network_error(exc):  # host key, login, bugs: stop the run
+                    raise
+                attempt += 1
+                if attempt >= MAX_ATTEMPTS:
+                    return self._fail(path, f"network error, gave up after {attempt} tries: {exc}")
+                log.warning("%s: %s; resuming in %.1f s", path, exc or type(exc).__name__,
+                            backoff(attempt))
+                await asyncio.sleep(backoff(attempt))
+        try:
+            await self.committer.commit(path, final)
+        except LocalDiskError as exc:
+            return self._local_error(path, exc)
+        self.unsettled.discard(path)
+        self.summary.downloaded.append((path, job.entry.size))
+        record = self.storage.get_download(path)
+        if record is not None:
+            self.on_downloaded(record)
+        if self.settings.delete_remote_after:
+            await self._delete_remote(pool, path)
+        return True
+
+    def _local_error(self, path: str, exc: LocalDiskError) -> bool:
+        """A full disk stops the run (the part is kept); other local errors fail the file."""
+        if exc.disk_full:
+            self._state(path, DownloadState.LISTED, error=str(exc))
+            raise DownloadStopped(
+                f"{exc}: stopped; the partial file is kept and the download resumes "
+                "from there once space is freed"
+            ) from exc
+        return self._fail(path, str(exc))
+
+    def _fail(self, path: str, error: str) -> bool:
+        log.error("%s", error)
+        self.summary.failed.append((path, error))
+        self._state(path, DownloadState.FAILED, error=error)
+        return False
+
+    def _advance(self, path: str) -> Callable[[int], None]:
+        if self.progress is None:
+            return lambda nbytes: None
+        progress = self.progress
+        return lambda nbytes: progress.advanced(path, nbytes)
+
+    async def _delete_remote(self, pool: Pool, path: str) -> None:
+        import asyncssh
+
+        try:
+            async with pool.sftp() as sftp:
+                await sftp.remove(path)
+        except (asyncssh.Error, OSError) as exc:
+            self.summary.problems.append(f"{path}: pulled, but not deleted on the server: {exc}")
+

@@ -1,0 +1,272 @@
+"""One file from the server to ``incoming``: temp name, resume, verify, fsync, rename.
+
+The bytes go to a hidden ``.<name>.sync2nas-part`` next to the destination,
+strictly in order (so the part's size is always a safe resume offset). The
+remote file is stat'ed before and after the copy: if its size or mtime moved,
+:class:`RemoteChanged` is raised and the caller restarts from zero instead of
+stitching two versions together. Only a complete, fsync'ed part is renamed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sync2nas_core import RemoteEntry
+
+from .connection import is_network_error
+from .localpaths import free_name, part_path
+
+if TYPE_CHECKING:
+    import asyncssh
+
+#: Read requests in flight per file (each up to the server's limit, 255 KiB for OpenSSH).
+DEPTH = 16
+#: Files bigger than this are written on a thread, flushed to disk every so many
+#: bytes, so the final fsync has little left to do.
+FLUSH_EVERY = 64 * 1024 * 1024
+DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
+
+
+class RemoteChanged(Exception):
+    """The remote file is not the version that was listed (or it changed meanwhile)."""
+
+    def __init__(self, message: str, size: int | None = None, mtime: float | None = None):
+        super().__init__(message)
+        self.size, self.mtime = size, mtime
+
+
+class RemoteFileError(Exception):
+    """The server refused this file (gone, no permission, ...); retrying will not help."""
+
+
+class LocalDiskError(Exception):
+    """Writing to the local disk failed; ``disk_full`` says whether to stop everything."""
+
+    def __init__(self, message: str, error: OSError):
+        super().__init__(message)
+        self.disk_full = error.errno in DISK_FULL
+
+
+@contextmanager
+def local(path: Path) -> Iterator[None]:
+    """Turn local ``OSError``s into LocalDiskError naming ``path`` (never a network error)."""
+    try:
+        yield
+    except OSError as exc:
+        what = "disk full" if exc.errno in DISK_FULL else exc.strerror or str(exc)
+        raise LocalDiskError(f"{path}: {what}", exc) from exc
+
+
+class RateLimit:
+    """A token bucket shared by every transfer; ``kib_per_s = 0`` means no limit."""
+
+    def __init__(self, kib_per_s: int) -> None:
+        self.rate = kib_per_s * 1024
+        self.allowance = 0.0
+        self.stamp = time.monotonic()
+
+    async def take(self, nbytes: int) -> None:
+        if not self.rate:
+            return
+        now = time.monotonic()
+        self.allowance = min(self.rate, self.allowance + (now - self.stamp) * self.rate) - nbytes
+        self.stamp = now
+        if self.allowance < 0:
+            await asyncio.sleep(-self.allowance / self.rate)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One file to pull: what was listed, where it goes, whether a part may be resumed."""
+
+    entry: RemoteEntry
+    target: Path
+    resume: bool = True
+    replaceable: Path | None = None  # our own older copy of this remote file
+
+
+def _same_version(attrs: asyncssh.SFTPAttrs, entry: RemoteEntry, when: str) -> None:
+    if attrs.size != entry.size or int(attrs.mtime or 0) != int(entry.mtime):
+        raise RemoteChanged(
+            f"{entry.path} changed on the server {when} (size {entry.size} -> {attrs.size})",
+            attrs.size, float(attrs.mtime or 0),
+        )
+
+
+class Writer:
+    """Writes a file's blocks strictly in order, for big files on a thread of their own
+    (so the event loop keeps reading meanwhile) with a disk flush every ``FLUSH_EVERY``
+    bytes. After a failed write nothing more is written, so the file stays a clean prefix."""
+
+    QUEUED = 8  # blocks handed to the thread before waiting for it
+
+    def __init__(self, fd: int, threaded: bool) -> None:
+        self.fd = fd
+        self.thread = ThreadPoolExecutor(1, "sync2nas-write") if threaded else None
+        self.queued: deque[asyncio.Future[None]] = deque()
+        self.unflushed = 0
+        self.failed = False
+
+    async def write(self, data: bytes) -> None:
+        if self.thread is None:
+            self._write(data)
+            return
+        while self.queued and (self.queued[0].done() or len(self.queued) >= self.QUEUED):
+            await self.queued.popleft()  # raises the thread's error, if any
+        loop = asyncio.get_running_loop()
+        self.queued.append(loop.run_in_executor(self.thread, self._write, data))
+
+    def _write(self, data: bytes) -> None:
+        if self.failed:
+            return
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self.fd, view):]
+            self.unflushed += len(data)
+            if self.thread is not None and self.unflushed >= FLUSH_EVERY:
+                os.fdatasync(self.fd)
+                self.unflushed = 0
+        except BaseException:
+            self.failed = True
+            raise
+
+    async def close(self) -> None:
+        """Wait for every queued write; the first error is raised here."""
+        try:
+            while self.queued:
+                await self.queued.popleft()
+        finally:
+            if self.thread is not None:
+                self.thread.shutdown(wait=True)
+
+
+async def _copy(
+    remote: asyncssh.SFTPClientFile, block: int, fd: int, job: Job, offset: int,
+    limit: RateLimit, progress: Callable[[int], None],
+) -> None:
+    """Pipelined reads from ``offset`` to the listed size, written in order."""
+    size = job.entry.size
+    writer = Writer(fd, threaded=size - offset > FLUSH_EVERY)
+    pending: deque[tuple[int, int, asyncio.Future[bytes]]] = deque()
+    position = offset
+    try:
+        while position < size or pending:
+            while position < size and len(pending) < DEPTH:
+                count = min(block, size - position)
+                await limit.take(count)
+                pending.append((position, count, asyncio.ensure_future(
+                    remote.read(count, position))))
+                position += count
+            start, count, future = pending.popleft()
+            data = await future
+            while len(data) < count:  # a short read: ask for the rest
+                more = await remote.read(count - len(data), start + len(data))
+                if not more:  # end of file before the listed size: it shrank
+                    _same_version(await remote.stat(), job.entry, "during the transfer")
+                    raise RemoteChanged(f"{job.entry.path}: the server sent fewer bytes than "
+                                        "it lists")
+                data += more
+            with local(job.target):
+                await writer.write(data)
+            progress(count)
+    finally:
+        for _, _, future in pending:
+            future.cancel()
+        await asyncio.gather(*(f for _, _, f in pending), return_exceptions=True)
+        with local(job.target):
+            await writer.close()
+
+
+async def fetch(
+    sftp: asyncssh.SFTPClient, job: Job, limit: RateLimit, progress: Callable[[int], None]
+) -> Path:
+    """Pull ``job``; returns the final local path. Resumes a part the job allows."""
+    import asyncssh
+
+    part = part_path(job.target, job.entry.path)
+    with local(job.target):
+        if job.resume and not part.exists() and _already_installed(job):
+            return job.target
+        job.target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        with local(part):
+            offset = os.fstat(fd).st_size if job.resume else 0
+            offset = offset if offset <= job.entry.size else 0
+            os.ftruncate(fd, offset)
+            os.lseek(fd, offset, os.SEEK_SET)
+        progress(offset)
+        try:
+            # block_size=0: one READ per call; the window of requests is ours
+            async with sftp.open(job.entry.path, "rb", block_size=0) as remote:
+                block = sftp.limits.max_read_len or 32768
+                if offset or job.entry.size > DEPTH * block:  # small files: the check after
+                    _same_version(await remote.stat(), job.entry, "since it was listed")
+                await _copy(remote, block, fd, job, offset, limit, progress)
+                _same_version(await remote.stat(), job.entry, "during the transfer")
+        except asyncssh.SFTPNoSuchFile:
+            raise RemoteChanged(f"{job.entry.path} is no longer on the server") from None
+        except asyncssh.SFTPError as exc:
+            if is_network_error(exc):
+                raise
+            raise RemoteFileError(f"{job.entry.path}: {exc.reason}") from None
+        with local(part):
+            if os.fstat(fd).st_size != job.entry.size:
+                raise RemoteChanged(f"{job.entry.path}: got {os.fstat(fd).st_size} bytes, "
+                                    f"listed {job.entry.size}")
+            os.utime(fd, (job.entry.mtime, job.entry.mtime))  # the remote mtime, kept
+            await asyncio.to_thread(os.fsync, fd)
+    finally:
+        os.close(fd)
+    with local(job.target):
+        return install(part, job)
+
+
+def _already_installed(job: Job) -> bool:
+    """Did an earlier run rename this file into place and die before recording it?
+
+    A pulled file carries the remote size and mtime, and its part is gone.
+    """
+    try:
+        found = job.target.stat()
+    except FileNotFoundError:
+        return False
+    return found.st_size == job.entry.size and int(found.st_mtime) == int(job.entry.mtime)
+
+
+def install(part: Path, job: Job) -> Path:
+    """Rename the complete part into place, never over a different file.
+
+    The rename is made durable by the caller (:func:`fsync_folder`), in batches.
+    """
+    target = job.target
+    if target != job.replaceable:
+        target = free_name(target)
+    os.replace(part, target)
+    return target
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def discard_part(job: Job) -> None:
+    """Forget a partial download (it belongs to another version of the file)."""
+    with local(job.target):
+        part_path(job.target, job.entry.path).unlink(missing_ok=True)

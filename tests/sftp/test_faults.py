@@ -1,0 +1,165 @@
+"""Fault injection: cut connections, SIGKILL, a full disk, a file changing mid-transfer.
+
+After each fault a rerun (or the same run, retrying) must end with every file
+byte-identical and every record right.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sync2nas_core import DownloadState
+from tests.support.sshd import CutProxy, Sshd
+
+from .conftest import PLUGINS, Site, ours
+
+SYNC2NAS = str(Path(sys.executable).with_name("sync2nas"))
+
+
+def start(site: Site) -> subprocess.Popen:
+    """``sync2nas download-from-remote`` as a separate process (so it can be killed)."""
+    return subprocess.Popen(
+        [SYNC2NAS, "--config", str(site.config), "download-from-remote"],
+        env={**os.environ, **PLUGINS}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+
+
+def wait_for_part(site: Site, name: str, at_least: int, timeout: float = 60) -> Path:
+    """The partial download of ``name`` once it holds ``at_least`` bytes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for part in site.incoming.rglob(f".{name}*"):
+            if ours(part) and part.stat().st_size >= at_least:
+                return part
+        time.sleep(0.02)
+    raise AssertionError(f"no partial download of {name} reached {at_least} bytes")
+
+
+def proxied(server: Sshd, tmp_path: Path, proxy: CutProxy) -> Site:
+    site = Site(server, tmp_path, port=proxy.port)
+    site.known_hosts.write_text(server.known_hosts_line(port=proxy.port))
+    return site
+
+
+@pytest.mark.parametrize("cuts", [(1_500, 1_000_000, 3_000_000, 5_500_000), (40_000, 2_500_000)])
+def test_cut_connections_are_resumed_in_the_same_run(
+    sshd: Sshd, cut_proxy: CutProxy, tmp_path: Path, cuts: tuple[int, ...]
+) -> None:
+    site = proxied(sshd, tmp_path, cut_proxy)
+    size = 6_000_000
+    site.add("tv/big.mkv", size)
+    for index in range(20):
+        site.add(f"tv/small/{index:02}.mkv", 20_000)
+    cut_proxy.cut_at(*cuts)
+    result = site.run("download-from-remote")
+    assert result.exit_code == 0, result.output
+    assert cut_proxy.cut_count == len(cuts)
+    site.assert_mirrored()
+    assert "pulled 0 files" in site.run("download-from-remote").output
+
+
+def test_sigkill_mid_file_then_a_rerun_resumes_from_the_part(
+    sshd: Sshd, cut_proxy: CutProxy, tmp_path: Path
+) -> None:
+    site = proxied(sshd, tmp_path, cut_proxy)
+    size = 8_000_000
+    site.add("tv/big.mkv", size)
+    site.add("tv/a.mkv", 1000)
+    site.write_config(bandwidth_limit=2048)
+    process = start(site)
+    part = wait_for_part(site, "big.mkv", 2_000_000)
+    process.kill()
+    process.wait()
+    kept = part.stat().st_size
+    assert 0 < kept < size
+    assert site.records()[f"{site.remote}/tv/big.mkv"].state == DownloadState.DOWNLOADING
+
+    site.write_config(bandwidth_limit=0)
+    cut_proxy.cut_at()
+    result = site.run("download-from-remote")
+    assert result.exit_code == 0, result.output
+    site.assert_mirrored()
+    assert not part.exists()
+    assert cut_proxy.downstream < size - kept + 500_000  # only the missing bytes came
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 3 MiB tmpfs mounted where the site's incoming folder goes."""
+    mountpoint = tmp_path / "incoming"
+    mountpoint.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mountpoint)],
+                   check=True)
+    try:
+        yield mountpoint
+    finally:
+        subprocess.run(["umount", "-l", str(mountpoint)], check=True)
+
+
+def test_a_full_disk_stops_cleanly_and_keeps_the_partial_file(
+    site: Site, small_disk: Path
+) -> None:
+    size = 5_000_000
+    site.add("tv/big.mkv", size)
+    result = site.run("download-from-remote")
+    assert result.exit_code == 1
+    assert "disk full" in result.output and "partial file is kept" in result.output
+    part = next(p for p in small_disk.rglob("*") if ours(p) and p.name != ".sync2nas-download.lock")
+    kept = part.stat().st_size
+    assert 0 < kept < size
+    record = site.records()[f"{site.remote}/tv/big.mkv"]
+    assert record.state == DownloadState.LISTED and "disk full" in (record.last_error or "")
+
+    subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
+    result = site.run("download-from-remote")
+    assert result.exit_code == 0, result.output
+    site.assert_mirrored()
+
+
+def test_a_file_changed_during_the_transfer_is_restarted_not_stitched(site: Site) -> None:
+    growing = site.add("tv/changing.mkv", 6_000_000, mtime=time.time() - 600)
+    site.write_config(bandwidth_limit=4096)
+    process = start(site)
+    wait_for_part(site, "changing.mkv", 1_000_000)
+    growing.write_bytes(os.urandom(3_000_000))
+    output = process.communicate(timeout=120)[0].decode()
+    assert process.returncode == 0, output
+    assert "restarting it from the beginning" in output
+    site.assert_mirrored()
+
+
+def test_a_file_renamed_into_place_but_not_yet_recorded_is_not_pulled_twice(site: Site) -> None:
+    """A kill between the final rename and the record update leaves a complete file and an
+    unfinished record; the rerun adopts the file instead of pulling a second copy."""
+    site.add("tv/a.mkv", 50_000)
+    assert site.run("download-from-remote").exit_code == 0
+    remote = f"{site.remote}/tv/a.mkv"
+    storage = site.app().open_storage()
+    try:
+        storage.set_download_state([remote], DownloadState.DOWNLOADING)
+    finally:
+        storage.close()
+    result = site.run("download-from-remote")
+    assert result.exit_code == 0, result.output
+    site.assert_mirrored()
+
+
+def test_a_killed_re_pull_of_a_replaced_file_still_leaves_one_copy(site: Site) -> None:
+    site.add("tv/a.mkv", 1_000_000, mtime=1_000_000)
+    assert site.run("download-from-remote").exit_code == 0
+    site.add("tv/a.mkv", 6_000_000, mtime=2_000_000)  # replaced on the server
+    site.write_config(bandwidth_limit=2048)
+    process = start(site)
+    wait_for_part(site, "a.mkv", 1_000_000)
+    process.kill()
+    process.wait()
+    site.write_config(bandwidth_limit=0)
+    assert site.run("download-from-remote").exit_code == 0
+    site.assert_mirrored()  # the new version in place of the old, no "a (2).mkv"
