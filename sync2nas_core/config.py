@@ -218,6 +218,10 @@ def convert(key: ConfigKey, value: Any) -> Any:
     raise ValueError(f"expected {CONFIG_TYPES[expected]}, got {_show(key, value)}")
 
 
+def _blank(value: Any) -> bool:
+    return isinstance(value, str) and not value.strip()
+
+
 def _show(key: ConfigKey, value: Any) -> str:
     if key.secret:
         return "a value (hidden: secret)"
@@ -274,8 +278,8 @@ def validate(
             if key is None:
                 hint = did_you_mean(raw_key, [k.name for k in section.keys])
                 warnings.append(f"{where}: [{section.name}] {raw_key}: unknown key{hint}")
-            elif not (isinstance(value, str) and not value.strip()):  # `key =` means unset
-                given[key.name] = (value, where)
+            elif not _blank(value) or (key.type is list and not key.required):
+                given[key.name] = (value, where)  # `key =` unsets, except an empty list
         for key in section.keys:
             for name in (key.name, *key.aliases):
                 value, variable = overrides.get((section_lower, name), ("", ""))

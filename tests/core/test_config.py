@@ -242,3 +242,13 @@ def test_command_needing_an_unconfigured_section_exits_2(run_cli, in_tmp_dir, fa
     result = run_cli("storage-down")
     assert result.exit_code == 1
     assert "error: cannot connect to PostgreSQL at db:5432/sync2nas" in result.stderr
+
+
+def test_empty_value_unsets_a_key_but_empties_a_list(run_cli, in_tmp_dir):
+    text = SEED_INI.replace("port = 22", "port =\nexclude =\ninclude = *.mkv")
+    values = shown(run_cli, "--config", str(write(in_tmp_dir, text)))
+    assert values["SFTP"]["port"] == 22, "an empty value falls back to the default"
+    assert values["SFTP"]["exclude"] == "" and values["SFTP"]["include"] == "*.mkv"
+    result = run_cli("--config", str(write(in_tmp_dir, text.replace("path = /path", "path =\n#"))),
+                     "config", "check")
+    assert result.exit_code == 2 and "[SFTP] paths: required, not set" in result.stderr
