@@ -22,6 +22,7 @@ from .models import (
     RoutePlan,
     Show,
 )
+from .records import from_record, name_key, to_record, utc_now, utc_stamp
 from .storage import (
     SCHEMA_VERSION,
     ReadOnlyError,
@@ -67,5 +68,10 @@ __all__ = [
     "StorageBackend",
     "StorageError",
     "StorageOptions",
+    "from_record",
     "hookimpl",
+    "name_key",
+    "to_record",
+    "utc_now",
+    "utc_stamp",
 ]

@@ -17,8 +17,8 @@ import hashlib
 import json
 import math
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timezone
 from pathlib import Path
+from typing import TypeVar
 
 from sync2nas_core import (
     SCHEMA_VERSION,
@@ -34,14 +34,17 @@ from sync2nas_core import (
     ShowExistsError,
     StorageError,
     StorageOptions,
+    utc_now,
 )
 
 from . import codec
 from .backup import read_backup, write_backup
 from .connection import Place
 from .embed import embed_texts
-from .store import RowStore, serialized
+from .store import Cond, RowStore, serialized
 from .tables import TABLES, VECTOR_FIELD, Row
+
+T = TypeVar("T")
 
 SEARCH_MAX = 16_384  # Milvus's largest search limit
 BACKED_UP = ("meta", "shows", "episodes", "downloads", "inventory", "events")
@@ -49,10 +52,6 @@ _PROBE = "sync2nas embedder probe"
 
 #: Steps bringing a stored schema from version N to N + 1, run in order on open.
 MIGRATIONS: dict[int, Callable[[MilvusStorage], None]] = {}
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
@@ -204,15 +203,19 @@ class MilvusStorage(RowStore):
         self._put("episodes", rows)
         return len(rows)
 
+    def _models(self, name: str, model: type[T], *conds: Cond) -> list[T]:
+        """The models in the ``doc`` of table ``name``'s rows matching every condition."""
+        return [codec.from_doc(model, row["doc"]) for row in self._select(name, *conds)]
+
     def _shows(self, tmdb_ids: Iterable[int]) -> dict[int, Show]:
-        rows = self._select("shows", ("tmdb_id", "in", list(tmdb_ids)))
-        return {row["tmdb_id"]: codec.show(row["doc"]) for row in rows}
+        shows = self._models("shows", Show, ("tmdb_id", "in", list(tmdb_ids)))
+        return {show.tmdb_id: show for show in shows}
 
     def add_show(self, show: Show) -> Show:
         with self._writing():
             if self._keys("shows", ("tmdb_id", "in", [show.tmdb_id])):
                 raise ShowExistsError(f"a show with tmdb_id {show.tmdb_id} is already stored")
-            now = _now()
+            now = utc_now()
             stored = dataclasses.replace(show, created_at=now, updated_at=now)
             self._put_show(stored)
         return stored
@@ -222,7 +225,7 @@ class MilvusStorage(RowStore):
             old = self._shows([show.tmdb_id]).get(show.tmdb_id)
             if old is None:
                 raise StorageError(f"no show with tmdb_id {show.tmdb_id} is stored")
-            stored = dataclasses.replace(show, created_at=old.created_at, updated_at=_now())
+            stored = dataclasses.replace(show, created_at=old.created_at, updated_at=utc_now())
             self._put_show(stored)
             self._remove("episodes", self._keys("episodes", ("tmdb_id", "in", [show.tmdb_id])))
             self._put_episodes(show.tmdb_id, episodes)
@@ -243,8 +246,7 @@ class MilvusStorage(RowStore):
 
     @serialized
     def list_shows(self) -> list[Show]:
-        shows = (codec.show(row["doc"]) for row in self._select("shows"))
-        return sorted(shows, key=lambda show: (show.name, show.tmdb_id))
+        return sorted(self._models("shows", Show), key=lambda show: (show.name, show.tmdb_id))
 
     @serialized
     def find_shows(self, name: str) -> list[Show]:
@@ -292,10 +294,7 @@ class MilvusStorage(RowStore):
 
     @serialized
     def get_episodes(self, tmdb_id: int, season: int | None = None) -> list[Episode]:
-        episodes = [
-            codec.episode(row["doc"])
-            for row in self._select("episodes", ("tmdb_id", "in", [tmdb_id]))
-        ]
+        episodes = self._models("episodes", Episode, ("tmdb_id", "in", [tmdb_id]))
         return sorted(
             (episode for episode in episodes if season is None or episode.season == season),
             key=lambda episode: (episode.season, episode.episode),
@@ -303,19 +302,18 @@ class MilvusStorage(RowStore):
 
     @serialized
     def episode_by_absolute(self, tmdb_id: int, absolute: int) -> Episode | None:
-        rows = self._select(
-            "episodes", ("tmdb_id", "in", [tmdb_id]), ("absolute", "in", [absolute])
-        )
         episodes = sorted(
-            (codec.episode(row["doc"]) for row in rows),
+            self._models(
+                "episodes", Episode, ("tmdb_id", "in", [tmdb_id]), ("absolute", "in", [absolute])
+            ),
             key=lambda episode: (episode.season, episode.episode),
         )
         return episodes[0] if episodes else None
 
     # -- downloads --------------------------------------------------------------
     def _downloads(self, paths: Iterable[str]) -> dict[str, DownloadRecord]:
-        rows = self._select("downloads", ("remote_path", "in", list(paths)))
-        return {row["remote_path"]: codec.download(row["doc"]) for row in rows}
+        records = self._models("downloads", DownloadRecord, ("remote_path", "in", list(paths)))
+        return {record.remote_path: record for record in records}
 
     def _put_downloads(self, records: Iterable[DownloadRecord]) -> None:
         self._put("downloads", (
@@ -350,7 +348,7 @@ class MilvusStorage(RowStore):
 
     def record_downloads(self, records: Iterable[DownloadRecord]) -> int:
         with self._writing():
-            now = _now()
+            now = utc_now()
             stamped = [
                 dataclasses.replace(record, created_at=record.created_at or now, updated_at=now)
                 for record in records
@@ -369,7 +367,7 @@ class MilvusStorage(RowStore):
         """Move records to ``state`` in bulk; FAILED also increments ``attempts``."""
         state = DownloadState(state)
         with self._writing():
-            now = _now()
+            now = utc_now()
             updated = [
                 dataclasses.replace(
                     record, state=state, last_error=error, updated_at=now,
@@ -390,7 +388,7 @@ class MilvusStorage(RowStore):
         with self._writing():
             listed = self._keys("downloads", ("state", "in", [DownloadState.LISTED.value]))
             chosen = sorted(listed)[:max(limit, 0)]
-            now = _now()
+            now = utc_now()
             claimed = [
                 dataclasses.replace(record, state=DownloadState.DOWNLOADING, updated_at=now)
                 for record in self._downloads(chosen).values()
@@ -405,13 +403,13 @@ class MilvusStorage(RowStore):
     @serialized
     def list_downloads(self, state: DownloadState | None = None) -> list[DownloadRecord]:
         conds = [] if state is None else [("state", "in", [DownloadState(state).value])]
-        records = (codec.download(row["doc"]) for row in self._select("downloads", *conds))
+        records = self._models("downloads", DownloadRecord, *conds)
         return sorted(records, key=lambda record: record.remote_path)
 
     # -- inventory --------------------------------------------------------------
     def upsert_inventory(self, records: Iterable[InventoryRecord]) -> int:
         with self._writing():
-            now = _now()
+            now = utc_now()
             rows = [
                 {
                     "path": record.path,
@@ -432,21 +430,21 @@ class MilvusStorage(RowStore):
     @serialized
     def list_inventory(self, show_tmdb_id: int | None = None) -> list[InventoryRecord]:
         conds = [] if show_tmdb_id is None else [("tmdb_id", "in", [show_tmdb_id])]
-        records = (codec.inventory(row["doc"]) for row in self._select("inventory", *conds))
+        records = self._models("inventory", InventoryRecord, *conds)
         return sorted(records, key=lambda record: record.path)
 
     # -- event log --------------------------------------------------------------
     def log_event(self, event: Event) -> Event:
         with self._writing():
             number = int(self._meta("event_seq") or 0) + 1
-            stored = dataclasses.replace(event, id=number, at=event.at or _now())
+            stored = dataclasses.replace(event, id=number, at=event.at or utc_now())
             self._put("events", [{"id": number, "doc": codec.to_doc(stored)}])
             self._put_meta("event_seq", number)
         return stored
 
     @serialized
     def list_events(self, since_id: int = 0) -> list[Event]:
-        events = (codec.event(row["doc"]) for row in self._select("events", ("id", ">", since_id)))
+        events = self._models("events", Event, ("id", ">", since_id))
         return sorted(events, key=lambda event: event.id or 0)
 
     # -- backup -----------------------------------------------------------------
@@ -472,6 +470,6 @@ class MilvusStorage(RowStore):
                 self._remove(name, self._keys(name))
             for name in BACKED_UP:
                 self._put(name, (row for table, row in rows if table == name))
-            shows = [codec.show(row["doc"]) for table, row in rows if table == "shows"]
+            shows = [codec.from_doc(Show, row["doc"]) for table, row in rows if table == "shows"]
             self._put("show_names", self._name_rows(shows))
             self._put_meta("embedder", self._fingerprint)

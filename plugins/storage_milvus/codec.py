@@ -2,46 +2,19 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from typing import Any
+from typing import Any, TypeVar
 
-from sync2nas_core import (
-    DownloadRecord,
-    DownloadState,
-    Episode,
-    EpisodeKind,
-    Event,
-    InventoryRecord,
-    MediaKind,
-    Show,
-)
+from sync2nas_core import from_record, to_record
+
+T = TypeVar("T")
 
 
 def to_doc(model: Any) -> str:
-    """A model dataclass as JSON (enums are str subclasses and encode as their value)."""
-    return json.dumps(dataclasses.asdict(model))
+    """A model dataclass as JSON: one key per field, enums as their values."""
+    return json.dumps(to_record(model))
 
 
-def show(doc: str) -> Show:
-    data = json.loads(doc)
-    return Show(**{**data, "aliases": tuple(data["aliases"]), "kind": MediaKind(data["kind"])})
-
-
-def episode(doc: str) -> Episode:
-    data = json.loads(doc)
-    return Episode(**{**data, "kind": EpisodeKind(data["kind"])})
-
-
-def download(doc: str) -> DownloadRecord:
-    data = json.loads(doc)
-    return DownloadRecord(**{**data, "state": DownloadState(data["state"])})
-
-
-def inventory(doc: str) -> InventoryRecord:
-    data = json.loads(doc)
-    return InventoryRecord(**{**data, "episodes": tuple(data["episodes"])})
-
-
-def event(doc: str) -> Event:
-    return Event(**json.loads(doc))
+def from_doc(model: type[T], doc: str) -> T:
+    """The ``model`` dataclass a :func:`to_doc` document describes."""
+    return from_record(model, json.loads(doc))

@@ -24,6 +24,8 @@ from sync2nas_core import (
     Show,
     ShowExistsError,
     StorageError,
+    from_record,
+    name_key,
 )
 
 from . import backup as backups
@@ -135,13 +137,13 @@ class PostgresStorage:
             "SELECT %s, a.ord, a.alias, a.key "
             "FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS a(alias, key, ord)",
             (show.tmdb_id, rows.array_literal(show.aliases),
-             rows.array_literal(alias.casefold() for alias in show.aliases)),
+             rows.array_literal(name_key(alias) for alias in show.aliases)),
         )
 
     def _read_back(self, cur: Any, tmdb_id: int) -> Show:
         """A show just written, read in the same transaction."""
         cur.execute(rows.SHOW_SELECT + " WHERE s.tmdb_id = %s", (tmdb_id,))
-        return rows.show_from_row(cur.fetchone())
+        return from_record(Show, cur.fetchone())
 
     @writes
     def replace_show(self, show: Show, episodes: Sequence[Episode]) -> Show:
@@ -164,10 +166,10 @@ class PostgresStorage:
 
     def get_show(self, tmdb_id: int) -> Show | None:
         found = self._fetch(rows.SHOW_SELECT + " WHERE s.tmdb_id = %s", (tmdb_id,))
-        return rows.show_from_row(found[0]) if found else None
+        return from_record(Show, found[0]) if found else None
 
     def list_shows(self) -> list[Show]:
-        return [rows.show_from_row(row) for row in self._fetch(rows.SHOW_SELECT + rows.SHOW_ORDER)]
+        return [from_record(Show, row) for row in self._fetch(rows.SHOW_SELECT + rows.SHOW_ORDER)]
 
     def find_shows(self, name: str) -> list[Show]:
         query = (
@@ -176,7 +178,7 @@ class PostgresStorage:
             " FROM show_aliases a WHERE a.show_tmdb_id = s.tmdb_id AND a.alias_key = %(key)s)"
             + rows.SHOW_ORDER
         )
-        return [rows.show_from_row(row) for row in self._fetch(query, {"key": name.casefold()})]
+        return [from_record(Show, row) for row in self._fetch(query, {"key": name_key(name)})]
 
     def search_similar_shows(self, text: str, limit: int = 5) -> list[tuple[Show, float]]:
         """Fuzzy (rapidfuzz WRatio) match of ``text`` against every name and alias."""
@@ -231,7 +233,7 @@ class PostgresStorage:
             "AND (%s::int IS NULL OR season = %s) ORDER BY season, episode",
             (tmdb_id, season, season),
         )
-        return [rows.episode_from_row(row) for row in found]
+        return [from_record(Episode, row) for row in found]
 
     def episode_by_absolute(self, tmdb_id: int, absolute: int) -> Episode | None:
         found = self._fetch(
@@ -239,7 +241,7 @@ class PostgresStorage:
             "ORDER BY season, episode LIMIT 1",
             (tmdb_id, absolute),
         )
-        return rows.episode_from_row(found[0]) if found else None
+        return from_record(Episode, found[0]) if found else None
 
     # -- downloads --------------------------------------------------------
     def diff_listing(self, entries: Sequence[RemoteEntry]) -> ListingDiff:
@@ -256,28 +258,33 @@ class PostgresStorage:
             rows.array_columns([(e.path, e.size, float(e.mtime)) for e in files]),
         )
         new = tuple(files[row["ord"] - 1] for row in found if row["remote_path"] is None)
-        changed = tuple((files[row["ord"] - 1], rows.download_from_row(row))
+        changed = tuple((files[row["ord"] - 1], from_record(DownloadRecord, row))
                         for row in found if row["remote_path"] is not None)
         return ListingDiff(new=new, changed=changed)
+
+    def _upsert_columns(self, query: str, values: Sequence[Sequence[Any]]) -> int:
+        """Run ``query`` with one array parameter per column of ``values`` (one
+        statement for any number of rows); returns how many rows were given."""
+        if not values:
+            return 0
+        with self._cursor() as cur:
+            cur.execute(query, rows.array_columns(values))
+        return len(values)
 
     @writes
     def record_downloads(self, records: Iterable[DownloadRecord]) -> int:
         unique = rows.last_by_key(records, lambda r: r.remote_path)
-        if not unique:
-            return 0
-        with self._cursor() as cur:
-            cur.execute(
-                "INSERT INTO downloads (remote_path, size, mtime, state, local_path, attempts, "
-                "last_error, hash) "
-                "SELECT * FROM unnest(%s::text[], %s::bigint[], %s::float8[], %s::text[], "
-                "%s::text[], %s::int[], %s::text[], %s::text[]) "
-                "ON CONFLICT (remote_path) DO UPDATE SET size = EXCLUDED.size, "
-                "mtime = EXCLUDED.mtime, state = EXCLUDED.state, "
-                "local_path = EXCLUDED.local_path, attempts = EXCLUDED.attempts, "
-                "last_error = EXCLUDED.last_error, hash = EXCLUDED.hash, updated_at = now()",
-                rows.array_columns([rows.download_values(r) for r in unique]),
-            )
-        return len(unique)
+        return self._upsert_columns(
+            "INSERT INTO downloads (remote_path, size, mtime, state, local_path, attempts, "
+            "last_error, hash) "
+            "SELECT * FROM unnest(%s::text[], %s::bigint[], %s::float8[], %s::text[], "
+            "%s::text[], %s::int[], %s::text[], %s::text[]) "
+            "ON CONFLICT (remote_path) DO UPDATE SET size = EXCLUDED.size, "
+            "mtime = EXCLUDED.mtime, state = EXCLUDED.state, "
+            "local_path = EXCLUDED.local_path, attempts = EXCLUDED.attempts, "
+            "last_error = EXCLUDED.last_error, hash = EXCLUDED.hash, updated_at = now()",
+            [rows.download_values(r) for r in unique],
+        )
 
     @writes
     def set_download_state(
@@ -314,12 +321,12 @@ class PostgresStorage:
                 "WHERE d.remote_path = c.remote_path RETURNING d.*",
                 (limit,),
             )
-            claimed = [rows.download_from_row(row) for row in cur.fetchall()]
+            claimed = [from_record(DownloadRecord, row) for row in cur.fetchall()]
         return sorted(claimed, key=lambda record: record.remote_path)
 
     def get_download(self, remote_path: str) -> DownloadRecord | None:
         found = self._fetch("SELECT * FROM downloads WHERE remote_path = %s", (remote_path,))
-        return rows.download_from_row(found[0]) if found else None
+        return from_record(DownloadRecord, found[0]) if found else None
 
     def list_downloads(self, state: DownloadState | None = None) -> list[DownloadRecord]:
         value = None if state is None else DownloadState(state).value
@@ -327,26 +334,22 @@ class PostgresStorage:
             "SELECT * FROM downloads WHERE %s::text IS NULL OR state = %s ORDER BY remote_path",
             (value, value),
         )
-        return [rows.download_from_row(row) for row in found]
+        return [from_record(DownloadRecord, row) for row in found]
 
     # -- inventory --------------------------------------------------------
     @writes
     def upsert_inventory(self, records: Iterable[InventoryRecord]) -> int:
         unique = rows.last_by_key(records, lambda r: r.path)
-        if not unique:
-            return 0
-        with self._cursor() as cur:
-            cur.execute(
-                "INSERT INTO inventory (path, size, show_tmdb_id, season, episodes, hash) "
-                "SELECT path, size, show_tmdb_id, season, episodes::int[], hash "
-                "FROM unnest(%s::text[], %s::bigint[], %s::bigint[], %s::int[], %s::text[], "
-                "%s::text[]) AS r(path, size, show_tmdb_id, season, episodes, hash) "
-                "ON CONFLICT (path) DO UPDATE SET size = EXCLUDED.size, "
-                "show_tmdb_id = EXCLUDED.show_tmdb_id, season = EXCLUDED.season, "
-                "episodes = EXCLUDED.episodes, hash = EXCLUDED.hash, updated_at = now()",
-                rows.array_columns([rows.inventory_values(r) for r in unique]),
-            )
-        return len(unique)
+        return self._upsert_columns(
+            "INSERT INTO inventory (path, size, show_tmdb_id, season, episodes, hash) "
+            "SELECT path, size, show_tmdb_id, season, episodes::int[], hash "
+            "FROM unnest(%s::text[], %s::bigint[], %s::bigint[], %s::int[], %s::text[], "
+            "%s::text[]) AS r(path, size, show_tmdb_id, season, episodes, hash) "
+            "ON CONFLICT (path) DO UPDATE SET size = EXCLUDED.size, "
+            "show_tmdb_id = EXCLUDED.show_tmdb_id, season = EXCLUDED.season, "
+            "episodes = EXCLUDED.episodes, hash = EXCLUDED.hash, updated_at = now()",
+            [rows.inventory_values(r) for r in unique],
+        )
 
     @writes
     def remove_inventory(self, paths: Sequence[str]) -> int:
@@ -363,7 +366,7 @@ class PostgresStorage:
             "SELECT * FROM inventory WHERE %s::bigint IS NULL OR show_tmdb_id = %s ORDER BY path",
             (show_tmdb_id, show_tmdb_id),
         )
-        return [rows.inventory_from_row(row) for row in found]
+        return [from_record(InventoryRecord, row) for row in found]
 
     # -- event log --------------------------------------------------------
     @writes
@@ -374,11 +377,11 @@ class PostgresStorage:
                 "VALUES (%s, %s, %s, %s) RETURNING *",
                 (event.command, event.action, event.subject, Json(dict(event.details))),
             )
-            return rows.event_from_row(cur.fetchone())
+            return from_record(Event, cur.fetchone())
 
     def list_events(self, since_id: int = 0) -> list[Event]:
         found = self._fetch("SELECT * FROM events WHERE id > %s ORDER BY id", (since_id,))
-        return [rows.event_from_row(row) for row in found]
+        return [from_record(Event, row) for row in found]
 
     # -- backup -----------------------------------------------------------
     def backup(self, directory: Path) -> Path:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from psycopg2.extras import Json
@@ -13,10 +12,10 @@ from sync2nas_core import (
     DownloadState,
     Episode,
     EpisodeKind,
-    Event,
     InventoryRecord,
-    MediaKind,
     Show,
+    name_key,
+    to_record,
 )
 
 T = TypeVar("T")
@@ -47,14 +46,6 @@ UPDATE_SHOW = (
 )
 
 
-def stamp(value: datetime | None) -> str | None:
-    """A timestamp as the models carry it: ISO 8601 UTC, ``2026-11-25T10:15:00.123456Z``."""
-    if value is None:
-        return None
-    utc = value.astimezone(timezone.utc).isoformat(timespec="microseconds")
-    return utc.replace("+00:00", "Z")
-
-
 def last_by_key(items: Iterable[T], key: Callable[[T], Hashable]) -> list[T]:
     """``items`` without earlier duplicates of the same key (the last one wins)."""
     return list({key(item): item for item in items}.values())
@@ -82,79 +73,20 @@ def array_columns(rows: Sequence[Sequence[Any]]) -> list[str]:
     return [array_literal(column) for column in zip(*rows, strict=True)]
 
 
-def show_from_row(row: Mapping[str, Any]) -> Show:
-    return Show(
-        tmdb_id=row["tmdb_id"],
-        name=row["name"],
-        sys_name=row["sys_name"],
-        aliases=tuple(row["aliases"]),
-        kind=MediaKind(row["kind"]),
-        library_path=row["library_path"],
-        first_air_date=row["first_air_date"],
-        last_air_date=row["last_air_date"],
-        year=row["year"],
-        status=row["status"],
-        overview=row["overview"],
-        season_count=row["season_count"],
-        episode_count=row["episode_count"],
-        external_ids=dict(row["external_ids"]),
-        created_at=stamp(row["created_at"]),
-        updated_at=stamp(row["updated_at"]),
-    )
-
-
 def show_values(show: Show) -> dict[str, Any]:
-    """The parameters of :data:`INSERT_SHOW` and :data:`UPDATE_SHOW`."""
+    """The parameters of :data:`INSERT_SHOW` and :data:`UPDATE_SHOW` (and unused extras)."""
+    values = to_record(show)
     return {
-        "tmdb_id": show.tmdb_id,
-        "name": show.name,
-        "name_key": show.name.casefold(),
-        "sys_name": show.sys_name,
-        "sys_name_key": show.sys_name.casefold(),
-        "kind": MediaKind(show.kind).value,
-        "library_path": show.library_path,
-        "first_air_date": show.first_air_date,
-        "last_air_date": show.last_air_date,
-        "year": show.year,
-        "status": show.status,
-        "overview": show.overview,
-        "season_count": show.season_count,
-        "episode_count": show.episode_count,
-        "external_ids": Json(dict(show.external_ids)),
+        **values,
+        "name_key": name_key(show.name),
+        "sys_name_key": name_key(show.sys_name),
+        "external_ids": Json(values["external_ids"]),
     }
-
-
-def episode_from_row(row: Mapping[str, Any]) -> Episode:
-    return Episode(
-        show_tmdb_id=row["show_tmdb_id"],
-        season=row["season"],
-        episode=row["episode"],
-        absolute=row["absolute"],
-        title=row["title"],
-        air_date=row["air_date"],
-        overview=row["overview"],
-        kind=EpisodeKind(row["kind"]),
-    )
 
 
 def episode_values(episode: Episode) -> tuple[Any, ...]:
     return (episode.season, episode.episode, episode.absolute, episode.title,
             episode.air_date, episode.overview, EpisodeKind(episode.kind).value)
-
-
-def download_from_row(row: Mapping[str, Any]) -> DownloadRecord:
-    return DownloadRecord(
-        remote_path=row["remote_path"],
-        size=row["size"],
-        mtime=row["mtime"],
-        state=DownloadState(row["state"]),
-        local_path=row["local_path"],
-        attempts=row["attempts"],
-        last_error=row["last_error"],
-        hash=row["hash"],
-        created_at=stamp(row["created_at"]),
-        updated_at=stamp(row["updated_at"]),
-    )
 
 
 def download_values(record: DownloadRecord) -> tuple[Any, ...]:
@@ -163,29 +95,6 @@ def download_values(record: DownloadRecord) -> tuple[Any, ...]:
             record.last_error, record.hash)
 
 
-def inventory_from_row(row: Mapping[str, Any]) -> InventoryRecord:
-    return InventoryRecord(
-        path=row["path"],
-        size=row["size"],
-        show_tmdb_id=row["show_tmdb_id"],
-        season=row["season"],
-        episodes=tuple(row["episodes"]),
-        hash=row["hash"],
-        updated_at=stamp(row["updated_at"]),
-    )
-
-
 def inventory_values(record: InventoryRecord) -> tuple[Any, ...]:
     return (record.path, record.size, record.show_tmdb_id, record.season,
             array_literal(record.episodes), record.hash)
-
-
-def event_from_row(row: Mapping[str, Any]) -> Event:
-    return Event(
-        command=row["command"],
-        action=row["action"],
-        subject=row["subject"],
-        details=dict(row["details"]),
-        at=stamp(row["at"]),
-        id=row["id"],
-    )

@@ -22,6 +22,9 @@ from sync2nas_core import (
     Show,
     ShowExistsError,
     StorageError,
+    from_record,
+    name_key,
+    utc_now,
 )
 
 from . import rows
@@ -126,7 +129,7 @@ class SqliteStorage:
                 raise ShowExistsError(
                     f"show {show.tmdb_id} ({show.name!r}) is already stored in {self.path}"
                 )
-            now = rows.utc_now()
+            now = utc_now()
             db.execute(rows.INSERT_SHOW, {**rows.show_params(show, now), "created_at": now})
             self._store_aliases(db, show)
             return self._show(show.tmdb_id)
@@ -134,7 +137,7 @@ class SqliteStorage:
     def replace_show(self, show: Show, episodes: Sequence[Episode]) -> Show:
         with self._writing("replace_show") as db:
             self._require_show(db, show.tmdb_id)
-            db.execute(rows.UPDATE_SHOW, rows.show_params(show, rows.utc_now()))
+            db.execute(rows.UPDATE_SHOW, rows.show_params(show, utc_now()))
             self._store_aliases(db, show)
             db.execute("DELETE FROM episodes WHERE show_tmdb_id = ?", (show.tmdb_id,))
             db.executemany(
@@ -154,7 +157,7 @@ class SqliteStorage:
         return self._shows("1", ())
 
     def find_shows(self, name: str) -> list[Show]:
-        key = rows.name_key(name)
+        key = name_key(name)
         return self._shows(
             "name_key = ? OR sys_name_key = ?"
             " OR tmdb_id IN (SELECT show_tmdb_id FROM show_aliases WHERE alias_key = ?)",
@@ -185,7 +188,7 @@ class SqliteStorage:
             " ORDER BY season, episode",
             (tmdb_id, season, season),
         )
-        return [rows.episode_from_row(row) for row in found]
+        return [from_record(Episode, row) for row in found]
 
     def episode_by_absolute(self, tmdb_id: int, absolute: int) -> Episode | None:
         found = self._rows(
@@ -193,7 +196,7 @@ class SqliteStorage:
             " ORDER BY season, episode LIMIT 1",
             (tmdb_id, absolute),
         )
-        return rows.episode_from_row(found[0]) if found else None
+        return from_record(Episode, found[0]) if found else None
 
     def _has_show(self, db: sqlite3.Connection, tmdb_id: int) -> bool:
         found = db.execute("SELECT 1 FROM shows WHERE tmdb_id = ?", (tmdb_id,)).fetchone()
@@ -242,7 +245,7 @@ class SqliteStorage:
         found = sorted(self._rows(_DIFF_LISTING, (listing,)), key=lambda row: row[0])
         new = tuple(files[row[0]] for row in found if row["remote_path"] is None)
         changed = tuple(
-            (files[row[0]], rows.download_from_row(row))
+            (files[row[0]], from_record(DownloadRecord, row))
             for row in found
             if row["remote_path"] is not None
         )
@@ -250,7 +253,7 @@ class SqliteStorage:
 
     def record_downloads(self, records: Iterable[DownloadRecord]) -> int:
         with self._writing("record_downloads") as db:
-            now = rows.utc_now()
+            now = utc_now()
             params = (rows.download_params(record, now) for record in records)
             return db.executemany(rows.UPSERT_DOWNLOAD, params).rowcount
 
@@ -270,7 +273,7 @@ class SqliteStorage:
                 f" WHERE remote_path {_IN_JSON}",
                 (
                     state.value, int(state is DownloadState.FAILED), error, local_path,
-                    rows.utc_now(), json.dumps(list(remote_paths), ensure_ascii=False),
+                    utc_now(), json.dumps(list(remote_paths), ensure_ascii=False),
                 ),
             )
             return cursor.rowcount
@@ -282,20 +285,20 @@ class SqliteStorage:
                 "SELECT * FROM downloads WHERE state = ? ORDER BY remote_path LIMIT ?",
                 (DownloadState.LISTED.value, max(limit, 0)),
             ).fetchall()
-            now = rows.utc_now()
+            now = utc_now()
             paths = [row["remote_path"] for row in found]
             db.execute(
                 f"UPDATE downloads SET state = ?, updated_at = ? WHERE remote_path {_IN_JSON}",
                 (DownloadState.DOWNLOADING.value, now, json.dumps(paths, ensure_ascii=False)),
             )
         return [
-            replace(rows.download_from_row(row), state=DownloadState.DOWNLOADING, updated_at=now)
+            from_record(DownloadRecord, row, state=DownloadState.DOWNLOADING, updated_at=now)
             for row in found
         ]
 
     def get_download(self, remote_path: str) -> DownloadRecord | None:
         found = self._rows("SELECT * FROM downloads WHERE remote_path = ?", (remote_path,))
-        return rows.download_from_row(found[0]) if found else None
+        return from_record(DownloadRecord, found[0]) if found else None
 
     def list_downloads(self, state: DownloadState | None = None) -> list[DownloadRecord]:
         value = None if state is None else DownloadState(state).value
@@ -303,12 +306,12 @@ class SqliteStorage:
             "SELECT * FROM downloads WHERE ? IS NULL OR state = ? ORDER BY remote_path",
             (value, value),
         )
-        return [rows.download_from_row(row) for row in found]
+        return [from_record(DownloadRecord, row) for row in found]
 
     # -- inventory --------------------------------------------------------
     def upsert_inventory(self, records: Iterable[InventoryRecord]) -> int:
         with self._writing("upsert_inventory") as db:
-            now = rows.utc_now()
+            now = utc_now()
             params = (rows.inventory_params(record, now) for record in records)
             return db.executemany(rows.UPSERT_INVENTORY, params).rowcount
 
@@ -329,7 +332,7 @@ class SqliteStorage:
     # -- event log --------------------------------------------------------
     def log_event(self, event: Event) -> Event:
         with self._writing("log_event") as db:
-            stored = replace(event, details=dict(event.details), at=rows.utc_now())
+            stored = replace(event, details=dict(event.details), at=utc_now())
             cursor = db.execute(
                 "INSERT INTO events (at, command, action, subject, details)"
                 " VALUES (?, ?, ?, ?, ?)",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timezone
 from typing import Any
 
 from sync2nas_core import (
@@ -14,9 +13,11 @@ from sync2nas_core import (
     EpisodeKind,
     Event,
     InventoryRecord,
-    MediaKind,
     Show,
     StorageError,
+    from_record,
+    name_key,
+    to_record,
 )
 
 SHOW_COLUMNS = (
@@ -61,38 +62,21 @@ UPSERT_INVENTORY = """
 """
 
 
-def utc_now() -> str:
-    """The current time as ISO 8601 UTC, e.g. ``2026-11-25T10:15:00.123456Z``."""
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def name_key(text: str) -> str:
-    """What names are compared by when case is ignored (Unicode-aware)."""
-    return text.casefold()
-
-
 def to_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def show_params(show: Show, updated_at: str) -> dict[str, Any]:
-    """Named parameters of ``show`` for INSERT_SHOW (add ``created_at``) or UPDATE_SHOW."""
+    """Named parameters of ``show`` for INSERT_SHOW (add ``created_at``) or UPDATE_SHOW.
+
+    Every field is there (``aliases`` and ``created_at`` go unused by the statements).
+    """
+    params = to_record(show)
     return {
-        "tmdb_id": show.tmdb_id,
-        "name": show.name,
+        **params,
         "name_key": name_key(show.name),
-        "sys_name": show.sys_name,
         "sys_name_key": name_key(show.sys_name),
-        "kind": MediaKind(show.kind).value,
-        "library_path": show.library_path,
-        "first_air_date": show.first_air_date,
-        "last_air_date": show.last_air_date,
-        "year": show.year,
-        "status": show.status,
-        "overview": show.overview,
-        "season_count": show.season_count,
-        "episode_count": show.episode_count,
-        "external_ids": to_json(dict(show.external_ids)),
+        "external_ids": to_json(params["external_ids"]),
         "updated_at": updated_at,
     }
 
@@ -105,24 +89,7 @@ def alias_params(show: Show) -> list[tuple[int, int, str, str]]:
 
 
 def show_from_row(row: sqlite3.Row, aliases: tuple[str, ...]) -> Show:
-    return Show(
-        tmdb_id=row["tmdb_id"],
-        name=row["name"],
-        sys_name=row["sys_name"],
-        aliases=aliases,
-        kind=MediaKind(row["kind"]),
-        library_path=row["library_path"],
-        first_air_date=row["first_air_date"],
-        last_air_date=row["last_air_date"],
-        year=row["year"],
-        status=row["status"],
-        overview=row["overview"],
-        season_count=row["season_count"],
-        episode_count=row["episode_count"],
-        external_ids=json.loads(row["external_ids"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
+    return from_record(Show, row, aliases=aliases, external_ids=json.loads(row["external_ids"]))
 
 
 def episode_params(tmdb_id: int, episode: Episode) -> tuple[Any, ...]:
@@ -138,38 +105,10 @@ def episode_params(tmdb_id: int, episode: Episode) -> tuple[Any, ...]:
     )
 
 
-def episode_from_row(row: sqlite3.Row) -> Episode:
-    return Episode(
-        show_tmdb_id=row["show_tmdb_id"],
-        season=row["season"],
-        episode=row["episode"],
-        absolute=row["absolute"],
-        title=row["title"],
-        air_date=row["air_date"],
-        overview=row["overview"],
-        kind=EpisodeKind(row["kind"]),
-    )
-
-
 def download_params(record: DownloadRecord, now: str) -> tuple[Any, ...]:
     return (
         record.remote_path, record.size, record.mtime, DownloadState(record.state).value,
         record.local_path, record.attempts, record.last_error, record.hash, now, now,
-    )
-
-
-def download_from_row(row: sqlite3.Row) -> DownloadRecord:
-    return DownloadRecord(
-        remote_path=row["remote_path"],
-        size=row["size"],
-        mtime=row["mtime"],
-        state=DownloadState(row["state"]),
-        local_path=row["local_path"],
-        attempts=row["attempts"],
-        last_error=row["last_error"],
-        hash=row["hash"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
     )
 
 
@@ -181,23 +120,8 @@ def inventory_params(record: InventoryRecord, now: str) -> tuple[Any, ...]:
 
 
 def inventory_from_row(row: sqlite3.Row) -> InventoryRecord:
-    return InventoryRecord(
-        path=row["path"],
-        size=row["size"],
-        show_tmdb_id=row["show_tmdb_id"],
-        season=row["season"],
-        episodes=tuple(json.loads(row["episodes"])),
-        hash=row["hash"],
-        updated_at=row["updated_at"],
-    )
+    return from_record(InventoryRecord, row, episodes=json.loads(row["episodes"]))
 
 
 def event_from_row(row: sqlite3.Row) -> Event:
-    return Event(
-        command=row["command"],
-        action=row["action"],
-        subject=row["subject"],
-        details=json.loads(row["details"]),
-        at=row["at"],
-        id=row["id"],
-    )
+    return from_record(Event, row, details=json.loads(row["details"]))
