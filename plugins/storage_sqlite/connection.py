@@ -27,8 +27,6 @@ def translated_errors(where: str) -> Iterator[None]:
 def connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
     """A connection in autocommit mode; read-only ones are refused writes by SQLite itself."""
     if read_only:
-        if not path.is_file():
-            raise StorageError(f"cannot open SQLite database {path} read-only: no such file")
         target, uri = f"{path.resolve().as_uri()}?mode=ro", True
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -46,8 +44,20 @@ def use_wal(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA journal_mode = WAL")
 
 
+def open_empty_history(path: Path) -> sqlite3.Connection:
+    """An in-memory database with the current schema, standing in read-only for a
+    database file not created yet (a dry run before the first real run)."""
+    with translated_errors(str(path)):
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        migrate(conn, str(path))
+    return conn
+
+
 def open_database(path: Path, *, read_only: bool) -> sqlite3.Connection:
     """Connect and bring the schema up to date (or, read-only, check it already is)."""
+    if read_only and not path.exists():
+        return open_empty_history(path)
     conn = connect(path, read_only=read_only)
     try:
         with translated_errors(str(path)):

@@ -17,7 +17,6 @@ from sync2nas_core import (
     ReadOnlyError,
     RemoteEntry,
     SchemaError,
-    StorageError,
 )
 from sync2nas_plugins.storage_sqlite.schema import MIGRATIONS, Migration, migrate
 
@@ -98,12 +97,17 @@ def test_sqlite_refuses_a_database_it_did_not_create(reopen: Reopen, db_file: Pa
     assert _digest(db_file) == before
 
 
-def test_sqlite_read_only_open_of_a_missing_file_creates_nothing(
+def test_sqlite_read_only_open_of_a_missing_file_is_an_empty_history(
     reopen: Reopen, db_file: Path
 ) -> None:
-    with pytest.raises(StorageError, match="no such file"):
-        reopen(read_only=True)
-    assert list(db_file.parent.iterdir()) == []
+    storage = reopen(read_only=True)
+    assert storage.schema_version() == SCHEMA_VERSION
+    assert storage.list_shows() == [] and storage.list_downloads() == []
+    diff = storage.diff_listing([RemoteEntry("/r/a.mkv", 1000, 0.0)])
+    assert [entry.path for entry in diff.new] == ["/r/a.mkv"]
+    with pytest.raises(ReadOnlyError):
+        storage.record_downloads([make_record("/r/a.mkv")])
+    assert list(db_file.parent.iterdir()) == [], "a dry run creates nothing"
 
 
 def test_sqlite_read_only_leaves_the_file_byte_for_byte_unchanged(
