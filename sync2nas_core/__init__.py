@@ -7,6 +7,7 @@ Plugins import what they need from here and nothing from each other::
 
 from .app import App
 from .hookspecs import hookimpl
+from .locks import LockedError
 from .metadata import Metadata, MetadataError
 from .models import (
     DownloadRecord,
@@ -22,7 +23,9 @@ from .models import (
     RoutePlan,
     Show,
 )
+from .pipeline import Downloaded, Pipeline, RunSummary
 from .records import from_record, name_key, to_record, utc_now, utc_stamp
+from .sources import DownloadSummary, RouteOutcome, Router, Source, SourceListing
 from .storage import (
     SCHEMA_VERSION,
     ReadOnlyError,
@@ -35,6 +38,7 @@ from .types import (
     ConfigKey,
     ConfigSection,
     MetadataProvider,
+    RouterType,
     SourceType,
     StorageBackend,
     StorageOptions,
@@ -42,6 +46,16 @@ from .types import (
 
 __all__ = [
     "App",
+    "DownloadSummary",
+    "Downloaded",
+    "LockedError",
+    "Pipeline",
+    "RouteOutcome",
+    "Router",
+    "RouterType",
+    "RunSummary",
+    "Source",
+    "SourceListing",
     "SCHEMA_VERSION",
     "ConfigKey",
     "ConfigSection",

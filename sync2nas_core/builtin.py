@@ -47,6 +47,15 @@ def sync2nas_config_sections() -> list[ConfigSection]:
                     "incoming", Path, default=Path("./incoming"),
                     help="Folder new files are downloaded into.",
                 ),
+                ConfigKey(
+                    "source", default="sftp",
+                    help="Where `sync2nas run` pulls from: a source a plugin offers (sftp).",
+                ),
+                ConfigKey(
+                    "router", default="routing",
+                    help="What `sync2nas run` files downloads with: a router a plugin "
+                    "offers (routing).",
+                ),
             ),
         ),
     ]

@@ -15,9 +15,10 @@ from typing import Any
 
 import click
 
-from . import storage_commands
+from . import run_commands, storage_commands
 from .app import App, disabled_plugins
 from .config import ConfigError, find_config_file, read_config_file
+from .demo import demo_command
 from .plugins import PluginError, PluginManager, create_plugin_manager
 from .storage import StorageError
 
@@ -32,21 +33,19 @@ RESERVED_COMMANDS: dict[str, str] = {
     "bootstrap-downloads": "record every current remote file as already pulled",
     "bootstrap-episodes": "fetch episodes for shows that lack them",
     "bootstrap-tv-shows": "add the shows already in the library",
-    "demo": "a local end-to-end demonstration",
     "download-from-remote": "pull new files from the source",
     "find-duplicates": "list duplicate files in the library",
     "fix-show": "re-identify a show",
     "missing-episodes": "list episodes the library lacks",
     "parse": "parse release names",
     "route-files": "move identified files into the library",
-    "run": "download then route",
     "search-tmdb": "search the metadata provider",
     "update-shows": "refresh shows from the metadata provider",
-    "watch": "run on a schedule",
 }
 
-#: Core commands that still work when the config is broken, to help fix it.
-DIAGNOSTIC_COMMANDS = {"plugins", "init", "config"}
+#: Core commands that still work when the config is broken: to help fix it, or
+#: (demo) because they bring their own.
+DIAGNOSTIC_COMMANDS = {"plugins", "init", "config", "demo"}
 
 
 class Session:
@@ -156,7 +155,8 @@ def build_cli() -> click.Group:
     cli.add_command(plugins_command)
     cli.add_command(config_group)
     cli.add_command(init_command)
-    for command in storage_commands.COMMANDS:
+    cli.add_command(demo_command)
+    for command in [*storage_commands.COMMANDS, *run_commands.COMMANDS]:
         cli.add_command(command)
     return cli
 

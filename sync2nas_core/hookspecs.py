@@ -23,6 +23,8 @@ name the plugin behind any bad answer.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 
     from .app import App
     from .models import DownloadRecord, Episode, ParsedName, RoutePlan, Show
-    from .types import ConfigSection, MetadataProvider, SourceType, StorageBackend
+    from .types import ConfigSection, MetadataProvider, RouterType, SourceType, StorageBackend
 
 PROJECT_NAME = "sync2nas"
 
@@ -81,7 +83,12 @@ def sync2nas_storage_backends() -> Sequence[StorageBackend]:
 def sync2nas_sources() -> Sequence[SourceType]:
     """Offer sources new files are pulled from (list + fetch).
 
-    :return: ``SourceType(name, section, factory)`` records.
+    Chosen by ``[Transfers] source = <name>`` (default ``sftp``).
+
+    :return: ``SourceType(name, section, factory)`` records. The factory is called
+        as ``factory(settings)`` and returns a :class:`~sync2nas_core.sources.Source`
+        (``list()``, and ``download(storage, incoming, ...)`` giving a
+        :class:`~sync2nas_core.sources.DownloadSummary`).
 
     Example::
 
@@ -102,6 +109,45 @@ def sync2nas_metadata_providers() -> Sequence[MetadataProvider]:
         @hookimpl
         def sync2nas_metadata_providers():
             return [MetadataProvider("tmdb", section="TMDB", factory=TmdbClient)]
+    """
+
+
+@hookspec
+def sync2nas_routers() -> Sequence[RouterType]:
+    """Offer routers that identify incoming files and move them into the library.
+
+    Chosen by ``[Transfers] router = <name>`` (default ``routing``); ``sync2nas
+    run`` and :class:`~sync2nas_core.Pipeline` drive the chosen one.
+
+    :return: ``RouterType(name, section, factory)`` records. The factory is called
+        as ``factory(app)`` and returns a :class:`~sync2nas_core.sources.Router`
+        (``route(storage, incoming, paths, dry_run=..., auto_add=...)`` giving one
+        :class:`~sync2nas_core.RouteOutcome` per file).
+
+    Example::
+
+        @hookimpl
+        def sync2nas_routers():
+            return [RouterType("routing", section="Routing", factory=IncomingRouter)]
+    """
+
+
+@hookspec
+def sync2nas_demo_services(workdir: Path, stack: ExitStack) -> Mapping[str, Mapping[str, Any]]:
+    """Start local stand-ins for ``sync2nas demo`` and say how to reach them.
+
+    :param workdir: the demo's temporary folder; keep every file in it.
+    :param stack: register cleanups on it (``stack.callback(server.stop)``); it is
+        closed when the demo ends.
+    :return: config values ``{section: {key: value}}`` pointing at what you
+        started; the demo merges every plugin's answer into one config.
+
+    Example::
+
+        @hookimpl
+        def sync2nas_demo_services(workdir, stack):
+            server = stack.enter_context(StubServer())
+            return {"Jellyfin": {"url": server.url, "api_key": "demo"}}
     """
 
 

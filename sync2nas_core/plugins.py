@@ -25,14 +25,16 @@ import logging
 import os
 import traceback
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pluggy
 
 from . import hookspecs
 from .models import ParsedName, RoutePlan
-from .types import ConfigSection, MetadataProvider, SourceType, StorageBackend
+from .types import ConfigSection, MetadataProvider, RouterType, SourceType, StorageBackend
 
 log = logging.getLogger(__name__)
 
@@ -221,6 +223,9 @@ class PluginManager:
     def metadata_providers(self) -> dict[str, MetadataProvider]:
         return self._registry("sync2nas_metadata_providers", MetadataProvider)
 
+    def routers(self) -> dict[str, RouterType]:
+        return self._registry("sync2nas_routers", RouterType)
+
     def storage_backend(self, name: str) -> StorageBackend:
         return _pick("storage backend", name, self.storage_backends())
 
@@ -229,6 +234,25 @@ class PluginManager:
 
     def metadata_provider(self, name: str) -> MetadataProvider:
         return _pick("metadata provider", name, self.metadata_providers())
+
+    def router(self, name: str) -> RouterType:
+        return _pick("router", name, self.routers())
+
+    def demo_services(self, workdir: Path, stack: ExitStack) -> dict[str, dict[str, Any]]:
+        """Every plugin's demo config values, merged section by section."""
+        merged: dict[str, dict[str, Any]] = {}
+        for info, answer in self._call_each("sync2nas_demo_services", workdir=workdir,
+                                            stack=stack):
+            if answer is None:
+                continue
+            if not isinstance(answer, Mapping) or not all(
+                isinstance(keys, Mapping) for keys in answer.values()
+            ):
+                raise PluginError(f"{info.origin} returned {answer!r} from "
+                                  "sync2nas_demo_services, expected {section: {key: value}}")
+            for section, keys in answer.items():
+                merged.setdefault(section, {}).update(keys)
+        return merged
 
     def _first(self, hook_name: str, answer_type: type[T], **kwargs: Any) -> T | None:
         """The first non-None answer of a firstresult hook, type-checked."""

@@ -115,7 +115,20 @@ class StorageBackend(_PluginType):
 
 @dataclass(frozen=True)
 class SourceType(_PluginType):
-    """A place new files come from (SFTP, ...). ``factory(settings)`` returns a source."""
+    """A place new files come from (SFTP, ...), chosen by ``[Transfers] source = <name>``.
+
+    ``factory(settings)`` gets the typed values of ``section`` and returns a
+    :class:`~sync2nas_core.sources.Source`.
+    """
+
+
+@dataclass(frozen=True)
+class RouterType(_PluginType):
+    """What identifies incoming files and files them, chosen by ``[Transfers] router = <name>``.
+
+    ``factory(app)`` gets the running :class:`~sync2nas_core.App` and returns a
+    :class:`~sync2nas_core.sources.Router`.
+    """
 
 
 @dataclass(frozen=True)

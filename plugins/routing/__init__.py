@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sync2nas_core import ConfigKey, ConfigSection, hookimpl
+from sync2nas_core import ConfigKey, ConfigSection, RouterType, hookimpl
 
 if TYPE_CHECKING:
     import click
@@ -83,6 +83,27 @@ def sync2nas_plan_route(
     from .naming import plan_route
 
     return plan_route(item, show, episodes, settings)
+
+
+def _incoming_router(app: Any) -> object:
+    """The RouterType factory: the routing modules are imported only when a router is made."""
+    from .incoming_router import IncomingRouter
+
+    return IncomingRouter(app)
+
+
+@hookimpl
+def sync2nas_routers() -> list[RouterType]:
+    return [RouterType("routing", section="Routing", factory=_incoming_router,
+                       description="Parse, match and move files into Jellyfin/Plex folders.")]
+
+
+@hookimpl
+def sync2nas_demo_services(workdir: Path) -> dict[str, dict[str, Any]]:
+    """The demo's library: renamed Jellyfin/Plex folders, unknown shows looked up."""
+    library = workdir / "library"
+    return {"Routing": {"tv_path": str(library / "tv"), "anime_tv_path": str(library / "anime"),
+                        "rename": "true", "auto_add": "true"}}
 
 
 @hookimpl

@@ -13,12 +13,11 @@ import click
 
 from sync2nas_core import App, Event, MediaKind, Storage
 
-from .incoming import remove_empty_folders, scan_incoming
+from .incoming_router import IncomingRun
 from .library import ShowFolder, find_duplicates, missing_episodes, scan_library
 from .lookup import Lookup
 from .matcher import ShowIndex, Unresolved, show_label
-from .planner import Planner
-from .router import Outcome, Router, predicted
+from .router import Outcome
 
 FAILED = 1
 
@@ -89,24 +88,18 @@ def route_files(app: App, auto_add: bool, dry_run: bool, as_json: bool) -> None:
     stay where they are, with the reason; the exit code is 1 when any file
     could not be routed. --dry-run asks the provider but stores nothing.
     """
-    settings = app.config.section("Routing")
     root: Path = app.config.get("Transfers", "incoming")
     if not root.is_dir():
         raise click.ClickException(f"[Transfers] incoming: {root} is not a folder")
-    scan = scan_incoming(root)
     outcomes = []
-    with _storage(app, read_only=dry_run) as storage, \
-            Lookup(app, storage, command="route-files", dry_run=dry_run) as lookup:
-        planner = Planner(app, storage, settings, lookup,
-                          auto_add=auto_add or bool(settings.get("auto_add")))
-        router = None if dry_run else Router(app, storage, planner)
-        for item in scan.files:
-            planned = planner.plan(item, root)
-            outcome = predicted(planned) if router is None else router.carry_out(planned)
+    with _storage(app, read_only=dry_run) as storage:
+        run = IncomingRun(app, storage, root, command="route-files", dry_run=dry_run,
+                          auto_add=True if auto_add else None)
+        for outcome in run.outcomes():
             outcomes.append(outcome)
             if not as_json:
                 _echo_outcome(outcome)
-    removed = [] if dry_run else remove_empty_folders(root)
+    scan, removed = run.scan, run.removed
     if as_json:
         _echo_json({
             "dry_run": dry_run,

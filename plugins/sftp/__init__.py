@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sync2nas_core import ConfigKey, ConfigSection, SourceType, hookimpl
 
@@ -83,6 +84,16 @@ def _sftp_source(settings: dict) -> object:
 def sync2nas_sources() -> list[SourceType]:
     return [SourceType("sftp", section="SFTP", factory=_sftp_source,
                        description="Pull files from an SSH server over SFTP.")]
+
+
+@hookimpl
+def sync2nas_demo_services(workdir: Path, stack: ExitStack) -> dict[str, dict[str, Any]]:
+    """A local SFTP server holding a few releases, for ``sync2nas demo``."""
+    from .demo import DemoSftpServer
+
+    server = DemoSftpServer(workdir).start()
+    stack.callback(server.stop)
+    return {"SFTP": server.settings()}
 
 
 @hookimpl

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 
@@ -19,8 +18,6 @@ EXPLAINED = (HostKeyError, ConnectError, NetworkError, DownloadStopped)
 
 
 def _source(app: App) -> SftpSource:
-    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:  # asyncssh chatters at -v
-        logging.getLogger("asyncssh").setLevel(logging.WARNING)
     return SftpSource(app.config.section("SFTP"))
 
 
@@ -40,21 +37,16 @@ def register(cli: click.Group) -> None:
 @click.pass_obj
 def download_from_remote(app: App, dry_run: bool) -> None:
     """Pull new files from the SFTP server into the incoming folder."""
-    from .progress import LogProgress, RichProgress
-
     source = _source(app)
     storage = app.open_storage(read_only=dry_run)
-    progress = None if dry_run else RichProgress() if sys.stderr.isatty() else LogProgress()
     try:
         summary = source.download(
-            storage, _incoming(app), dry_run=dry_run, progress=progress,
-            on_downloaded=lambda record: app.plugins.notify("file_downloaded", record=record),
+            storage, _incoming(app), dry_run=dry_run, show_progress=True,
+            on_downloaded=lambda record: app.notify("file_downloaded", record=record),
         )
     except EXPLAINED as exc:
         raise click.ClickException(str(exc)) from None
     finally:
-        if progress is not None:
-            progress.close()
         storage.close()
     _report(summary, dry_run)
     if summary.failed:

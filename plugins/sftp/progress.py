@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import time
 
 log = logging.getLogger("sync2nas.sftp")
@@ -91,3 +92,8 @@ class RichProgress:
 
     def close(self) -> None:
         self.bar.stop()
+
+
+def default_progress() -> LogProgress | RichProgress:
+    """A bar when stderr is a terminal, log lines otherwise."""
+    return RichProgress() if sys.stderr.isatty() else LogProgress()

@@ -79,6 +79,11 @@ class Summary:
     def nbytes(self) -> int:
         return sum(size for _, size in self.downloaded)
 
+    @property
+    def pending(self) -> list[RemoteEntry]:
+        """The files the run set out to pull (the core's DownloadSummary)."""
+        return [job.entry for job in self.planned]
+
 
 def backoff(attempt: int) -> float:
     return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1))
@@ -103,6 +108,8 @@ class SftpSource:
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         self.settings = SftpSettings.from_section(settings)
+        if logging.getLogger().getEffectiveLevel() > logging.DEBUG:  # asyncssh chatters at -v
+            logging.getLogger("asyncssh").setLevel(logging.WARNING)
 
     # -- listing ------------------------------------------------------------
     async def _retrying(self, what: str, action: Callable[[], Any]) -> Any:
@@ -142,11 +149,23 @@ class SftpSource:
         self, storage: Storage, incoming: Path, *, dry_run: bool = False,
         progress: Progress | None = None,
         on_downloaded: Callable[[DownloadRecord], None] = lambda record: None,
+        should_stop: Callable[[], bool] = lambda: False, show_progress: bool = False,
     ) -> Summary:
-        """Pull every new, changed or unfinished file into ``incoming``."""
+        """Pull every new, changed or unfinished file into ``incoming``.
+
+        Once ``should_stop()`` is true no further file is started; those not
+        started stay listed for the next run. ``show_progress`` (without a
+        ``progress``) shows a bar on a terminal, log lines otherwise.
+        """
         started = time.monotonic()
         summary = Summary()
-        run = _Download(self, storage, incoming, summary, progress, on_downloaded)
+        if progress is None and show_progress and not dry_run:
+            from .progress import default_progress
+
+            progress = owned = default_progress()
+        else:
+            owned = None
+        run = _Download(self, storage, incoming, summary, progress, on_downloaded, should_stop)
         try:
             if dry_run:
                 asyncio.run(run.plan_only())
@@ -155,6 +174,8 @@ class SftpSource:
                     asyncio.run(run.run())
         finally:
             summary.seconds = time.monotonic() - started
+            if owned is not None:
+                owned.close()
         return summary
 
     # -- bootstrap-downloads -------------------------------------------------
@@ -197,6 +218,7 @@ class _Download:
     def __init__(
         self, source: SftpSource, storage: Storage, incoming: Path, summary: Summary,
         progress: Progress | None, on_downloaded: Callable[[DownloadRecord], None],
+        should_stop: Callable[[], bool],
     ) -> None:
         self.settings = source.settings
         self.source = source
@@ -205,6 +227,7 @@ class _Download:
         self.summary = summary
         self.progress = progress
         self.on_downloaded = on_downloaded
+        self.should_stop = should_stop
         self.limit = RateLimit(self.settings.bandwidth_limit)
         self.unsettled: set[str] = set()  # claimed (DOWNLOADING) and not settled yet
         self.committer = Committer(storage)
@@ -271,7 +294,7 @@ class _Download:
                     self.storage.set_download_state(sorted(self.unsettled), DownloadState.LISTED)
 
     async def _worker(self, pool: Pool, queue: asyncio.Queue[Job]) -> None:
-        while not queue.empty():
+        while not queue.empty() and not self.should_stop():
             job = queue.get_nowait()
             if self.progress:
                 self.progress.file_started(job.entry.path, job.entry.size)

@@ -8,6 +8,7 @@ client is built, so loading the plugin stays cheap.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +81,16 @@ def sync2nas_metadata_providers() -> list[MetadataProvider]:
             description="The Movie Database (themoviedb.org), API v3.",
         )
     ]
+
+
+@hookimpl
+def sync2nas_demo_services(workdir: Path, stack: ExitStack) -> dict[str, dict[str, Any]]:
+    """The TMDB stand-in serving recorded responses, for ``sync2nas demo``."""
+    from .stub import STUB_API_KEY, StubTmdb
+
+    stub = stack.enter_context(StubTmdb())
+    return {"TMDB": {"api_key": STUB_API_KEY, "base_url": stub.base_url,
+                     "cache_dir": str(workdir / "tmdb-cache")}}
 
 
 @hookimpl
