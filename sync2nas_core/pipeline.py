@@ -92,9 +92,10 @@ class RunSummary:
 class Pipeline:
     """The whole job for one :class:`App`: each step callable alone, or :meth:`run`.
 
-    Steps that change something hold the run lock (one run per incoming folder)
-    and open the storage for their own duration. :meth:`stop` (from a signal
-    handler, say) lets the file in flight finish and starts no further one.
+    Steps that change something hold the run locks (one run per incoming folder
+    and per database) and open the storage for their own duration. :meth:`stop`
+    (from a signal handler, say) lets the file in flight finish and starts no
+    further one.
     """
 
     def __init__(self, app: App, *, show_progress: bool = False) -> None:
@@ -147,12 +148,15 @@ class Pipeline:
 
     @contextmanager
     def _locked(self, *, dry_run: bool) -> Iterator[Storage]:
-        """The storage, under the run lock unless this is a dry run."""
+        """The storage, under the run locks unless this is a dry run: the incoming
+        folder's (two configs may share it) and the storage's (two machines may share
+        a database with different incoming folders)."""
         if dry_run:
             with self._storage(read_only=True) as storage:
                 yield storage
             return
-        with run_lock(self.incoming), self._storage(read_only=False) as storage:
+        with run_lock(self.incoming), self._storage(read_only=False) as storage, \
+                storage.run_lock():
             yield storage
 
     def list_new(self) -> list[RemoteEntry]:

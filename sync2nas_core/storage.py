@@ -15,6 +15,8 @@ Rules every backend keeps:
   below Python too where it can (SQLite ``mode=ro``, PostgreSQL read-only
   transactions).
 - Queries are parameterized; error messages never contain a password.
+- :meth:`Storage.run_lock` is exclusive across processes, and across machines
+  where the database itself is shared; a crashed holder never leaves it held.
 """
 
 from __future__ import annotations
@@ -74,6 +76,28 @@ class Storage(Protocol):
 
     def schema_version(self) -> int:
         """The schema version stored (equal to ``SCHEMA_VERSION`` after open)."""
+
+    def run_lock(self, name: str = "run") -> AbstractContextManager[None]:
+        """Hold the lock ``name`` on this database for the ``with`` block.
+
+        Exclusive across processes, and across machines where the database is
+        shared (PostgreSQL); not reentrant. Non-blocking: when another holder
+        has it, raise :class:`~sync2nas_core.locks.LockedError` naming the lock
+        and, where known, its holder. A holder that dies, however it dies
+        (kill -9 included), releases it: the kernel frees file locks, the
+        server frees a dead session's locks. ``name`` is letters, digits, ``_``
+        and ``-`` (ValueError otherwise). Works on storage opened read-only,
+        without writing the database; the lock is independent of the storage's
+        own connections and transactions, so it stays held until the block
+        ends, even if the storage is closed first.
+
+        The bundled backends: SQLite, ``flock`` on ``<db file>.lock`` (a
+        read-only storage whose database file does not exist yet creates
+        nothing and locks nothing); PostgreSQL, a session advisory lock keyed
+        by a hash of ``name``, on a connection of its own; embedded Milvus,
+        ``flock`` on ``<.db directory>.lock``; a Milvus server has no lock
+        (a warning, once per server; see the Milvus backend).
+        """
 
     # -- shows and episodes ---------------------------------------------
     def add_show(self, show: Show) -> Show:

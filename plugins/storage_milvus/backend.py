@@ -16,7 +16,8 @@ import dataclasses
 import hashlib
 import json
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -39,7 +40,7 @@ from sync2nas_core import (
 
 from . import codec
 from .backup import read_backup, write_backup
-from .connection import Place
+from .connection import Place, place_lock
 from .embed import embed_texts
 from .store import Cond, RowStore, serialized
 from .tables import TABLES, VECTOR_FIELD, Row
@@ -80,6 +81,14 @@ class MilvusStorage(RowStore):
         except BaseException:
             self.close()
             raise
+
+    @contextmanager
+    def run_lock(self, name: str = "run") -> Iterator[None]:
+        """See ``connection.place_lock``: a file lock when embedded, none on a server."""
+        if self._connection is None:
+            raise StorageError(f"the Milvus storage at {self._place} is closed")
+        with place_lock(self._place, name):
+            yield
 
     # -- opening: schema, recovery, migrations, embedder -------------------------
     def _open(self) -> None:

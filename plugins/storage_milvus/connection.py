@@ -6,18 +6,31 @@ process at a time may use an embedded database. A second process is refused
 here with a clear message instead of the generic "Open local milvus failed".
 Within a process every :class:`~.backend.MilvusStorage` on the same place
 shares one client and one lock, which serializes their work.
+
+The run lock (:func:`place_lock`) of an embedded database is an ``flock`` on
+``<dir>.lock`` beside its directory. A Milvus server gets none: Milvus has no
+conditional write (insert-if-absent, compare-and-set) to build a lease on, and
+with its eventually consistent reads two runs could both see a lease free and
+both take it; a lock that sometimes admits two is worse than none said plainly.
+So :func:`place_lock` logs a warning once per server and lets every run through:
+use PostgreSQL when several machines share one library.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sync2nas_core import StorageError
+from sync2nas_core.locks import check_lock_name, file_lock, lock_file_beside
+
+log = logging.getLogger(__name__)
 
 DEFAULT_URI = "./database/sync2nas.milvus.db"
 _LOCK_FILE = "LOCK"  # milvus-lite's lock file inside the data directory
@@ -58,6 +71,7 @@ class Connection:
 
 _connections: dict[Place, Connection] = {}
 _connections_lock = threading.Lock()
+_unlocked_servers: set[str] = set()  # servers whose missing run lock was logged
 
 
 def connect(place: Place, *, create: bool) -> Connection:
@@ -122,3 +136,20 @@ def _refuse_if_locked(directory: Path) -> None:
         fcntl.flock(descriptor, fcntl.LOCK_UN)
     finally:
         os.close(descriptor)
+
+
+@contextmanager
+def place_lock(place: Place, name: str) -> Iterator[None]:
+    """Lock ``name`` on ``place``: a file lock for an embedded database; nothing
+    (a warning, once per server) for a Milvus server (see the module docstring)."""
+    check_lock_name(name)
+    if place.local is not None:
+        with file_lock(lock_file_beside(place.local, name),
+                       f"sync2nas run on the Milvus Lite database {place.local}"):
+            yield
+        return
+    if place.uri not in _unlocked_servers:
+        _unlocked_servers.add(place.uri)
+        log.warning("no run lock on the Milvus server %s: runs on other machines are not "
+                    "kept out (use PostgreSQL to share a library between machines)", place)
+    yield

@@ -30,6 +30,7 @@ from sync2nas_core import (
 
 from . import backup as backups
 from . import rows
+from .advisory import advisory_lock
 from .connection import ConnectionInfo
 from .schema import migrate, stored_version
 
@@ -116,6 +117,14 @@ class PostgresStorage:
     def schema_version(self) -> int:
         with self._cursor() as cur:
             return stored_version(cur)
+
+    @contextmanager
+    def run_lock(self, name: str = "run") -> Iterator[None]:
+        """A session advisory lock on a connection of its own (see ``advisory.py``)."""
+        if self._conn is None:
+            raise StorageError(f"PostgreSQL storage {self.info} is closed")
+        with advisory_lock(self.info, name):
+            yield
 
     # -- shows and episodes ---------------------------------------------
     @writes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, closing, contextmanager
@@ -26,6 +27,7 @@ from sync2nas_core import (
     name_key,
     utc_now,
 )
+from sync2nas_core.locks import file_lock, lock_file_beside
 
 from . import rows
 from .backup import open_backup, reserve_backup_path
@@ -43,6 +45,8 @@ _DIFF_LISTING = """
        OR downloads.mtime <> json_extract(listing.value, '$[2]')
 """
 _IN_JSON = "IN (SELECT value FROM json_each(?))"
+
+log = logging.getLogger(__name__)
 
 
 class SqliteStorage:
@@ -99,6 +103,19 @@ class SqliteStorage:
     def schema_version(self) -> int:
         with self._errors():
             return stored_version(self._db, str(self.path))
+
+    @contextmanager
+    def run_lock(self, name: str = "run") -> Iterator[None]:
+        """``flock`` on ``<db file>.lock``; none for a read-only storage whose
+        database file does not exist yet (a dry run creates nothing)."""
+        self._db  # noqa: B018 - refuse a closed storage
+        lock_path = lock_file_beside(self.path, name)
+        if self.read_only and not self.path.exists():
+            log.debug("no run lock: SQLite database %s does not exist yet", self.path)
+            yield
+            return
+        with file_lock(lock_path, f"sync2nas run on SQLite database {self.path}"):
+            yield
 
     def _errors(self) -> AbstractContextManager[None]:
         return translated_errors(str(self.path))
