@@ -23,6 +23,17 @@ from .models import (
     RoutePlan,
     Show,
 )
+from .names import (
+    INVALID_CHARS,
+    MAX_NAME_BYTES,
+    RESERVED_NAMES,
+    free_name,
+    is_reserved,
+    replace_invalid,
+    safe_name,
+    shorten,
+    truncate_utf8,
+)
 from .pipeline import Downloaded, Pipeline, RunSummary
 from .records import from_record, name_key, to_record, utc_now, utc_stamp
 from .sources import DownloadSummary, RouteOutcome, Router, Source, SourceListing
@@ -64,13 +75,16 @@ __all__ = [
     "Episode",
     "EpisodeKind",
     "Event",
+    "INVALID_CHARS",
     "InventoryRecord",
     "ListingDiff",
+    "MAX_NAME_BYTES",
     "MediaKind",
     "Metadata",
     "MetadataError",
     "MetadataProvider",
     "ParsedName",
+    "RESERVED_NAMES",
     "ReadOnlyError",
     "RemoteEntry",
     "RoutePlan",
@@ -82,10 +96,16 @@ __all__ = [
     "StorageBackend",
     "StorageError",
     "StorageOptions",
+    "free_name",
     "from_record",
     "hookimpl",
+    "is_reserved",
     "name_key",
+    "replace_invalid",
+    "safe_name",
+    "shorten",
     "to_record",
+    "truncate_utf8",
     "utc_now",
     "utc_stamp",
 ]

@@ -26,6 +26,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from sync2nas_core import names as shared
+
 TEMP_PREFIX = ".sync2nas-tmp-"
 REPLACED_FOLDER = ".sync2nas-replaced"
 CHUNK = 1024 * 1024
@@ -124,12 +126,7 @@ def _place(source: Path, destination: Path) -> bool:
 
 def free_name(destination: Path) -> Path:
     """``Name (2).mkv``, ``Name (3).mkv``, ... : the first name not taken."""
-    number = 2
-    while True:
-        candidate = destination.with_name(f"{destination.stem} ({number}){destination.suffix}")
-        if not candidate.exists():
-            return candidate
-        number += 1
+    return shared.free_name(destination, start=2)
 
 
 def _set_aside(existing: Path) -> Path:

@@ -14,24 +14,28 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sync2nas_core import Episode, MediaKind, RoutePlan, Show
+from sync2nas_core import (
+    MAX_NAME_BYTES,
+    RESERVED_NAMES,
+    Episode,
+    MediaKind,
+    RoutePlan,
+    Show,
+    replace_invalid,
+    truncate_utf8,
+)
 
 from . import DEFAULT_EPISODE_TEMPLATE, DEFAULT_SEASON_TEMPLATE
 from . import patterns as rx
 
-MAX_NAME_BYTES = 255
 ROOT_KEYS = {
     MediaKind.TV: "tv_path", MediaKind.ANIME: "anime_tv_path", MediaKind.MOVIE: "movie_path"
 }
 
 _COLON = re.compile(r"\s*:\s*")
 _SEPARATOR = re.compile(r"\s*[/\\|]\s*")
-_INVALID = re.compile(r'[<>"?*\x00-\x1f\x7f]')
 _SPACES = re.compile(r"\s+")
 _DANGLING = re.compile(r"(?:\s+-)+\s*$")
-_RESERVED = frozenset(
-    {"CON", "PRN", "AUX", "NUL", *(f"{p}{n}" for p in ("COM", "LPT") for n in range(10))}
-)
 
 
 class NamingError(Exception):
@@ -47,13 +51,13 @@ def safe_name(name: str, suffix: str = "") -> str:
     """
     text = unicodedata.normalize("NFC", name)
     text = _SEPARATOR.sub("-", _COLON.sub(" - ", text))
-    text = _SPACES.sub(" ", _INVALID.sub("", _SPACES.sub(" ", text))).lstrip(". ")
+    text = _SPACES.sub(" ", replace_invalid(_SPACES.sub(" ", text), "")).lstrip(". ")
     text = text.rstrip(" " if suffix else ". ")
     head = (text + suffix).split(".")[0]
-    if head.upper() in _RESERVED and len(head) <= len(text):
+    if head.upper() in RESERVED_NAMES and len(head) <= len(text):
         text = f"{head}_{text[len(head):]}"
     room = MAX_NAME_BYTES - len(suffix.encode())
-    text = text.encode()[:room].decode(errors="ignore").rstrip(" " if suffix else ". ")
+    text = truncate_utf8(text, room).rstrip(" " if suffix else ". ")
     return (text or "_") + suffix
 
 

@@ -13,15 +13,14 @@ import functools
 import hashlib
 import os
 import posixpath
-import re
 from collections.abc import Iterable
 from pathlib import Path
+
+from sync2nas_core import names as shared
 
 #: Leaves room for the temp name (``.<name>~<hash>.sync2nas-part``) within 255 bytes.
 MAX_NAME_BYTES = 230
 PART_SUFFIX = ".sync2nas-part"
-_INVALID = re.compile(r'[\x00-\x1f\x7f<>:"|?*\\]')
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"{d}{i}" for d in ("COM", "LPT") for i in range(10))}
 
 
 class UnsafeName(ValueError):
@@ -47,27 +46,15 @@ def _tag(original: str) -> str:
     return "~" + hashlib.sha1(original.encode("utf-8", "surrogateescape")).hexdigest()[:8]
 
 
-def _truncate(text: str, limit: int) -> str:
-    return text.encode("utf-8")[:max(limit, 0)].decode("utf-8", "ignore")
-
-
 @functools.lru_cache(maxsize=65536)
 def safe_name(name: str) -> str:
     """The local form of one remote name component; raises UnsafeName."""
     reason = refusal(name)
     if reason:
         raise UnsafeName(f"{name!r}: {reason}")
-    safe = _INVALID.sub("_", name)
-    kept = safe.rstrip(" .")
-    safe = kept + "_" * (len(safe) - len(kept))
-    if safe.split(".")[0].strip().upper() in _RESERVED:
-        safe = "_" + safe
+    safe = shared.safe_name(name)
     if len(safe.encode("utf-8")) > MAX_NAME_BYTES:
-        stem, dot, ext = safe.rpartition(".")
-        if not dot or not stem or len(ext.encode("utf-8")) > 16:
-            stem, ext = safe, ""
-        tail = _tag(name) + (f".{ext}" if ext else "")
-        safe = _truncate(stem, MAX_NAME_BYTES - len(tail.encode("utf-8"))) + tail
+        safe = shared.shorten(safe, MAX_NAME_BYTES, _tag(name))
     return safe
 
 
@@ -117,9 +104,4 @@ def part_path(target: Path, remote_path: str) -> Path:
 
 def free_name(target: Path) -> Path:
     """``target``, or ``name (2).ext``, ... if a different file already sits there."""
-    candidate, number = target, 1
-    while candidate.exists() or candidate.is_symlink():
-        number += 1
-        stem = _truncate(target.stem, MAX_NAME_BYTES - len(target.suffix.encode()) - 8)
-        candidate = target.with_name(f"{stem} ({number}){target.suffix}")
-    return candidate
+    return shared.free_name(target, max_bytes=MAX_NAME_BYTES)

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sync2nas_core import Episode, EpisodeKind, MediaKind, Show
+from sync2nas_core import Episode, EpisodeKind, MediaKind, Show, replace_invalid
 
 #: ``Show.external_ids`` key remembering the episode group a show is numbered by.
 EPISODE_GROUP = "tmdb_episode_group"
@@ -20,7 +20,6 @@ _EPISODE_KINDS = {
     "finale": EpisodeKind.FINALE,
     "mid_season": EpisodeKind.FINALE,  # TMDB shows it as "mid-season finale"
 }
-_INVALID_IN_NAME = re.compile(r'[<>"/\\|?*\x00-\x1f\x7f]')
 
 
 def detect_kind(details: Mapping[str, Any]) -> MediaKind:
@@ -60,7 +59,7 @@ def aliases_of(details: Mapping[str, Any]) -> tuple[str, ...]:
 def folder_name(name: str, year: int | None = None, fallback: str = "show") -> str:
     """A library folder name valid on every NAS: ``Name (Year)``, unsafe characters removed."""
     text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", name).replace(":", " -"))
-    text = _INVALID_IN_NAME.sub("", text).strip().rstrip(". ")
+    text = replace_invalid(text, "").strip().rstrip(". ")
     if year is not None and not text.endswith(f"({year})"):
         text = f"{text} ({year})"
     return fallback if text in {"", ".", ".."} else text

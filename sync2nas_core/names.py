@@ -1,0 +1,90 @@
+"""File names valid on a NAS shared over SMB: the rules every naming policy builds on.
+
+Windows (and so SMB) refuses control characters and ``<>:"/\\|?*`` in a name,
+trailing dots and spaces, device names such as ``CON`` or ``NUL.mkv``, and
+names over 255 bytes. These helpers know those rules and nothing else: how a
+plugin spells a replacement (``_``, `` - ``, nothing) stays the plugin's policy.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+#: The longest name, in UTF-8 bytes, most filesystems and SMB accept.
+MAX_NAME_BYTES = 255
+#: Windows device names, refused with or without an extension and in any case.
+RESERVED_NAMES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"{p}{n}" for p in ("COM", "LPT") for n in range(10))}
+)
+#: Characters invalid in a name on SMB shares, besides control characters.
+INVALID_CHARS = '<>:"/\\|?*'
+#: Longest extension :func:`shorten` keeps, in bytes.
+MAX_EXTENSION_BYTES = 16
+
+_INVALID = re.compile(f"[\\x00-\\x1f\\x7f{re.escape(INVALID_CHARS)}]")
+
+
+def replace_invalid(name: str, replace: str = "_") -> str:
+    """``name`` with each control character and each of ``<>:"/\\|?*`` replaced by ``replace``."""
+    return _INVALID.sub(replace, name)
+
+
+def is_reserved(name: str) -> bool:
+    """True when ``name`` is a device name, alone or before a dot (``nul.tar.gz``)."""
+    return name.split(".")[0].strip().upper() in RESERVED_NAMES
+
+
+def truncate_utf8(text: str, limit: int) -> str:
+    """The longest start of ``text`` that fits ``limit`` UTF-8 bytes, never half a character."""
+    return text.encode("utf-8")[:max(limit, 0)].decode("utf-8", "ignore")
+
+
+def safe_name(name: str, *, replace: str = "_") -> str:
+    """``name`` made valid on SMB shares, its length aside (see :func:`shorten`).
+
+    Invalid and control characters, and each trailing dot or space, become
+    ``replace`` (with ``""`` they go); a device name gets a ``_`` prefix; a name
+    left empty becomes ``_``.
+    """
+    safe = replace_invalid(name, replace)
+    kept = safe.rstrip(" .")
+    safe = kept + replace * (len(safe) - len(kept))
+    if is_reserved(safe):
+        safe = "_" + safe
+    return safe or "_"
+
+
+def shorten(name: str, max_bytes: int = MAX_NAME_BYTES, tag: str = "") -> str:
+    """``name`` cut to ``max_bytes`` UTF-8 bytes, keeping its extension, ``tag`` before it.
+
+    A name that fits is returned as it is. An extension over 16 bytes counts as
+    part of the stem. ``tag`` (say, a hash of the original) keeps cut names apart.
+    """
+    if len(name.encode("utf-8")) <= max_bytes:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem or len(ext.encode("utf-8")) > MAX_EXTENSION_BYTES:
+        stem, ext = name, ""
+    tail = tag + (f".{ext}" if ext else "")
+    return truncate_utf8(stem, max_bytes - len(tail.encode("utf-8"))) + tail
+
+
+def free_name(path: Path, *, max_bytes: int = MAX_NAME_BYTES, start: int = 1) -> Path:
+    """The first of ``path``, ``name (2).ext``, ``name (3).ext``, ... where nothing is.
+
+    Numbering begins at ``start``: 1 is ``path`` itself, 2 its first numbered
+    name. A symlink, even a dangling one, counts as taken. The stem is cut so
+    that a numbered name stays within ``max_bytes``.
+    """
+    number = start
+    candidate = path if number == 1 else _numbered(path, number, max_bytes)
+    while candidate.exists() or candidate.is_symlink():
+        number += 1
+        candidate = _numbered(path, number, max_bytes)
+    return candidate
+
+
+def _numbered(path: Path, number: int, max_bytes: int) -> Path:
+    stem = truncate_utf8(path.stem, max_bytes - len(path.suffix.encode("utf-8")) - 8)
+    return path.with_name(f"{stem} ({number}){path.suffix}")
