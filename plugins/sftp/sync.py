@@ -316,7 +316,8 @@ class _Download:
         while True:
             try:
                 async with pool.sftp() as sftp:
-                    final = await fetch(sftp, job, self.limit, self._advance(path))
+                    final = await fetch(sftp, job, self.limit, self._advance(path),
+                                      self.settings)
                 break
             except RemoteChanged as exc:
                 discard_part(job)

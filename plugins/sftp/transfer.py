@@ -1,7 +1,10 @@
 """One file from the server to ``incoming``: temp name, resume, verify, fsync, rename.
 
 The bytes go to a hidden ``.<name>.sync2nas-part`` next to the destination,
-strictly in order (so the part's size is always a safe resume offset). The
+strictly in order (so the part's size is always a safe resume offset). Two
+exceptions: a file that fits in one READ is written whole, in one go (a part left
+by an earlier try is rewritten); a big file may be pulled in byte ranges by
+several processes, with a resume record next to the part (:mod:`.segments`). The
 remote file is stat'ed before and after the copy: if its size or mtime moved,
 :class:`RemoteChanged` is raised and the caller restarts from zero instead of
 stitching two versions together. Only a complete, fsync'ed part is renamed.
@@ -23,11 +26,14 @@ from typing import TYPE_CHECKING
 
 from sync2nas_core import RemoteEntry
 
+from . import segments
 from .connection import is_network_error
 from .localpaths import free_name, part_path
 
 if TYPE_CHECKING:
     import asyncssh
+
+    from .settings import SftpSettings
 
 #: Read requests in flight per file (each up to the server's limit, 255 KiB for OpenSSH).
 DEPTH = 16
@@ -189,28 +195,45 @@ async def _copy(
 
 
 async def fetch(
-    sftp: asyncssh.SFTPClient, job: Job, limit: RateLimit, progress: Callable[[int], None]
+    sftp: asyncssh.SFTPClient, job: Job, limit: RateLimit, progress: Callable[[int], None],
+    settings: SftpSettings | None = None,
 ) -> Path:
-    """Pull ``job``; returns the final local path. Resumes a part the job allows."""
+    """Pull ``job``; returns the final local path. Resumes a part the job allows.
+
+    With ``settings``, a big file may be pulled in segments (:mod:`.segments`).
+    """
     import asyncssh
 
     part = part_path(job.target, job.entry.path)
     with local(job.target):
         if job.resume and not part.exists() and _already_installed(job):
             return job.target
+    block = sftp.limits.max_read_len or 32768
+    if job.entry.size <= block:
+        return await _fetch_small(sftp, job, part, limit, progress)
+    if segments.wanted(job, settings, part):
+        assert settings is not None
+        return await segments.fetch_segmented(sftp, job, part, settings, progress)
+    with local(job.target):
         job.target.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         with local(part):
             offset = os.fstat(fd).st_size if job.resume else 0
             offset = offset if offset <= job.entry.size else 0
+            record = segments.record_path(part)
+            if record.exists():  # a segmented part, continued in one piece: its first range
+                found = segments.Record.load(record) if job.resume else None
+                ok = found is not None and found.matches(job.entry.size, job.entry.mtime)
+                offset = min(offset, found.ranges[0][2]) if ok and found else 0
+                os.ftruncate(fd, offset)  # first: a part without record is a clean prefix
+                record.unlink()
             os.ftruncate(fd, offset)
             os.lseek(fd, offset, os.SEEK_SET)
         progress(offset)
         try:
             # block_size=0: one READ per call; the window of requests is ours
             async with sftp.open(job.entry.path, "rb", block_size=0) as remote:
-                block = sftp.limits.max_read_len or 32768
                 if offset or job.entry.size > DEPTH * block:  # small files: the check after
                     _same_version(await remote.stat(), job.entry, "since it was listed")
                 await _copy(remote, block, fd, job, offset, limit, progress)
@@ -231,6 +254,62 @@ async def fetch(
         os.close(fd)
     with local(job.target):
         return install(part, job)
+
+
+async def _fetch_small(
+    sftp: asyncssh.SFTPClient, job: Job, part: Path, limit: RateLimit,
+    progress: Callable[[int], None],
+) -> Path:
+    """A file that fits in one READ: the READ and the check after it (an FSTAT the
+    server answers after the READ) go out together; the bytes are then written,
+    fsync'ed and renamed into place in one trip to a thread, so the event loop never
+    waits on the disk. A part left by an earlier try is simply rewritten."""
+    import asyncssh
+
+    size = job.entry.size
+    await limit.take(size)
+    try:
+        async with sftp.open(job.entry.path, "rb", block_size=0) as remote:
+            data, attrs = await asyncio.gather(remote.read(size + 1, 0), remote.stat())
+            _same_version(attrs, job.entry, "during the transfer")
+            if len(data) != size:  # the server cut the READ short: the careful path
+                data = await _read_exactly(remote, job, size)
+                _same_version(await remote.stat(), job.entry, "during the transfer")
+    except asyncssh.SFTPNoSuchFile:
+        raise RemoteChanged(f"{job.entry.path} is no longer on the server") from None
+    except asyncssh.SFTPError as exc:
+        if is_network_error(exc):
+            raise
+        raise RemoteFileError(f"{job.entry.path}: {exc.reason}") from None
+    with local(part):
+        await asyncio.to_thread(_write_whole, part, data, job)
+        final = install(part, job)  # on the loop: never two renames racing for one name
+    progress(size)
+    return final
+
+
+async def _read_exactly(remote: asyncssh.SFTPClientFile, job: Job, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        more = await remote.read(size - len(data), len(data))
+        if not more:
+            raise RemoteChanged(f"{job.entry.path}: the server sent fewer bytes than it lists")
+        data += more
+    return data
+
+
+def _write_whole(part: Path, data: bytes, job: Job) -> None:
+    """Write ``data`` as the complete part and fsync it."""
+    job.target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.utime(fd, (job.entry.mtime, job.entry.mtime))  # the remote mtime, kept
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _already_installed(job: Job) -> bool:
@@ -269,4 +348,6 @@ def fsync_folder(folder: Path) -> None:
 def discard_part(job: Job) -> None:
     """Forget a partial download (it belongs to another version of the file)."""
     with local(job.target):
-        part_path(job.target, job.entry.path).unlink(missing_ok=True)
+        part = part_path(job.target, job.entry.path)
+        segments.record_path(part).unlink(missing_ok=True)
+        part.unlink(missing_ok=True)

@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 from sync2nas_core import App, DownloadRecord, DownloadState, Storage
 from sync2nas_core.cli import build_cli
 from sync2nas_plugins.sftp.localpaths import PART_SUFFIX
+from sync2nas_plugins.sftp.segments import RECORD_SUFFIX
 from sync2nas_plugins.sftp.sync import LOCK_NAME
 from tests.support.sshd import Sshd, cut_proxy, own_sshd, sshd  # noqa: F401
 
@@ -22,8 +23,8 @@ PLUGINS = {"SYNC2NAS_LOAD_PLUGINS": "sftp,storage_sqlite"}
 
 
 def ours(path: Path) -> bool:
-    """The run's lock file or a partial download (not a pulled file)."""
-    return path.name == LOCK_NAME or path.name.endswith(PART_SUFFIX)
+    """The run's lock file, a partial download or its resume record (not a pulled file)."""
+    return path.name == LOCK_NAME or path.name.endswith((PART_SUFFIX, RECORD_SUFFIX))
 
 
 def digest(path: Path) -> str:

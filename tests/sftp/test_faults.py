@@ -15,7 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from sync2nas_core import DownloadState
+from sync2nas_core import DownloadRecord, DownloadState
+from sync2nas_plugins.sftp import segments
+from sync2nas_plugins.sftp.localpaths import PART_SUFFIX, part_path
+from sync2nas_plugins.sftp.segments import RECORD_SUFFIX
+from sync2nas_plugins.sftp.sync import LOCK_NAME
 from tests.support.sshd import CutProxy, Sshd
 
 from .conftest import PLUGINS, Site, ours
@@ -163,3 +167,165 @@ def test_a_killed_re_pull_of_a_replaced_file_still_leaves_one_copy(site: Site) -
     site.write_config(bandwidth_limit=0)
     assert site.run("download-from-remote").exit_code == 0
     site.assert_mirrored()  # the new version in place of the old, no "a (2).mkv"
+
+
+# -- big files pulled in segments (this process + worker processes) ----------------------
+
+SEGMENTED = ("from sync2nas_plugins.sftp import segments; segments.SEGMENT_MIN = 1 << 20; "
+             "segments.DURABLE_EVERY = 1 << 20; from sync2nas_core.cli import main; main()")
+
+
+@pytest.fixture
+def small_segments(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files from 1 MiB on are pulled in segments, recorded every MiB."""
+    monkeypatch.setattr(segments, "SEGMENT_MIN", 1 << 20)
+    monkeypatch.setattr(segments, "DURABLE_EVERY", 1 << 20)
+
+
+def no_leftovers(site: Site) -> None:
+    left = [p.name for p in site.incoming.rglob("*") if ours(p) and p.name != LOCK_NAME]
+    assert left == []
+
+
+def test_cut_connections_during_a_segmented_pull_are_resumed(
+    sshd: Sshd, cut_proxy: CutProxy, tmp_path: Path, small_segments: None
+) -> None:
+    site = proxied(sshd, tmp_path, cut_proxy)
+    site.add("tv/big.mkv", 12_000_000)
+    site.add("tv/small.mkv", 30_000)
+    cut_proxy.cut_at(2_000, 3_000_000, 7_000_000, 10_000_000)  # pool's and workers' alike
+    result = site.run("download-from-remote")
+    assert result.exit_code == 0, result.output
+    assert cut_proxy.cut_count == 4
+    site.assert_mirrored()
+    no_leftovers(site)
+    assert "pulled 0 files" in site.run("download-from-remote").output
+
+
+def test_sigkill_mid_segmented_file_then_a_rerun_resumes_every_range(
+    sshd: Sshd, cut_proxy: CutProxy, tmp_path: Path, small_segments: None
+) -> None:
+    site = proxied(sshd, tmp_path, cut_proxy)
+    size = 16_000_000
+    site.add("tv/big.mkv", size)
+    cut_proxy.delay = 0.01  # slow enough to be killed midway
+    process = subprocess.Popen(
+        [sys.executable, "-c", SEGMENTED, "--config", str(site.config), "download-from-remote"],
+        env={**os.environ, **PLUGINS}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    record = None
+    while time.monotonic() < deadline:  # both ranges have durable progress
+        found = [segments.Record.load(p) for p in site.incoming.rglob(f"*{RECORD_SUFFIX}")]
+        record = found[0] if found else None
+        if record and all(done > start for start, _, done in record.ranges):
+            break
+        time.sleep(0.02)
+    else:
+        process.kill()
+        raise AssertionError(f"no segmented progress: {record}")
+    process.kill()
+    process.wait()
+    time.sleep(0.5)  # the worker process dies with its run: nothing writes any more
+    records = list(site.incoming.rglob(f"*{RECORD_SUFFIX}"))
+    kept = size - segments.Record.load(records[0]).left
+    before = records[0].read_bytes(), next(site.incoming.rglob(f"*{PART_SUFFIX}")).stat()
+    time.sleep(0.3)
+    after = records[0].read_bytes(), next(site.incoming.rglob(f"*{PART_SUFFIX}")).stat()
+    assert before[0] == after[0] and before[1].st_mtime_ns == after[1].st_mtime_ns
+    assert 0 < kept < size
+    assert site.records()[f"{site.remote}/tv/big.mkv"].state == DownloadState.DOWNLOADING
+
+    cut_proxy.delay = 0
+    cut_proxy.cut_at()
+    result = site.run("download-from-remote")
+    assert result.exit_code == 0, result.output
+    site.assert_mirrored()
+    no_leftovers(site)
+    assert cut_proxy.downstream < size - kept + 500_000  # only the missing ranges came
+
+
+def test_a_segmented_part_is_continued_in_one_piece_from_its_first_range(
+    site: Site, small_segments: None
+) -> None:
+    """A record left by a segmented pull, then a run that pulls sequentially
+    (a bandwidth limit): only the first range's prefix is trusted."""
+    data = os.urandom(3_000_000)
+    site.add("tv/big.mkv", data, mtime=1_000_000)
+    target = site.incoming / "tv" / "big.mkv"
+    part = part_path(target, f"{site.remote}/tv/big.mkv")
+    part.parent.mkdir(parents=True)
+    record = segments.Record.fresh(len(data), 1_000_000, 2)
+    record.ranges[0][2] = 500_000
+    record.ranges[1][2] = record.ranges[1][0] + 700_000
+    record.save(segments.record_path(part))
+    part.write_bytes(b"\0" * len(data))  # wrong bytes beyond the first range's prefix
+    with open(part, "r+b") as handle:
+        handle.write(data[:500_000])
+    storage = site.app().open_storage()
+    try:
+        storage.record_downloads([DownloadRecord(f"{site.remote}/tv/big.mkv", len(data),
+                                                 1_000_000, DownloadState.DOWNLOADING)])
+    finally:
+        storage.close()
+    site.write_config(bandwidth_limit=100_000)
+    result = site.run("download-from-remote")
+    assert result.exit_code == 0, result.output
+    site.assert_mirrored()
+    no_leftovers(site)
+
+
+def test_a_torn_or_foreign_segment_record_is_not_trusted(tmp_path: Path) -> None:
+    path = tmp_path / f".x{RECORD_SUFFIX}"
+    record = segments.Record.fresh(10_000_001, 5.0, 2)
+    record.ranges[1][2] += 10
+    record.save(path)
+    assert segments.Record.load(path) == record
+    assert [r[:2] for r in record.ranges] == [[0, 5_000_001], [5_000_001, 10_000_001]]
+    path.write_bytes(path.read_bytes()[:30])  # torn
+    assert segments.Record.load(path) is None
+    path.write_text('{"size": 10, "mtime": 1, "ranges": [[0, 5, 6], [5, 10, 5]]}')
+    assert segments.Record.load(path) is None  # done beyond its range
+    path.write_text('{"size": 10, "mtime": 1, "ranges": [[0, 4, 0], [5, 10, 5]]}')
+    assert segments.Record.load(path) is None  # a gap
+
+
+def test_a_file_changed_during_a_segmented_pull_is_restarted_not_stitched(
+    sshd: Sshd, cut_proxy: CutProxy, tmp_path: Path
+) -> None:
+    site = proxied(sshd, tmp_path, cut_proxy)
+    growing = site.add("tv/changing.mkv", 8_000_000, mtime=time.time() - 600)
+    cut_proxy.delay = 0.01
+    process = subprocess.Popen(
+        [sys.executable, "-c", SEGMENTED, "--config", str(site.config), "download-from-remote"],
+        env={**os.environ, **PLUGINS}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while not any(site.incoming.rglob(f"*{RECORD_SUFFIX}")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)
+    growing.write_bytes(os.urandom(3_000_000))
+    cut_proxy.delay = 0
+    output = process.communicate(timeout=120)[0].decode()
+    assert process.returncode == 0, output
+    assert "restarting it from the beginning" in output
+    site.assert_mirrored()
+    no_leftovers(site)
+
+
+def test_a_full_disk_during_a_segmented_pull_stops_and_resumes(
+    site: Site, small_disk: Path, small_segments: None
+) -> None:
+    site.add("tv/big.mkv", 5_000_000)
+    result = site.run("download-from-remote")
+    assert result.exit_code == 1
+    assert "disk full" in result.output and "partial file is kept" in result.output
+    assert list(small_disk.rglob(f"*{RECORD_SUFFIX}")) and list(small_disk.rglob(f"*{PART_SUFFIX}"))
+    record = site.records()[f"{site.remote}/tv/big.mkv"]
+    assert record.state == DownloadState.LISTED and "disk full" in (record.last_error or "")
+
+    subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
+    result = site.run("download-from-remote")
+    assert result.exit_code == 0, result.output
+    site.assert_mirrored()
+    no_leftovers(site)

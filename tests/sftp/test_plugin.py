@@ -51,9 +51,10 @@ def test_source_and_commands_are_registered(site: Site) -> None:
 
 def test_the_asyncssh_api_the_plugin_relies_on_is_still_there() -> None:
     """Fails loudly when an asyncssh upgrade changes what the plugin uses beyond the
-    documented connect()/SFTP calls (pinned: asyncssh >=2.14,<3)."""
+    documented connect()/SFTP calls (pinned: asyncssh >=2.14,<2.25; the write coalescing
+    has its own check below)."""
     major, minor = (int(part) for part in asyncssh.__version__.split(".")[:2])
-    assert (2, 14) <= (major, minor) < (3, 0), asyncssh.__version__
+    assert (2, 14) <= (major, minor) < (2, 25), asyncssh.__version__
     assert hasattr(asyncssh.SSHClient, "validate_host_public_key")
     assert hasattr(asyncssh.SFTPClient, "limits")
     assert hasattr(asyncssh.SSHKnownHosts, "match")
@@ -63,3 +64,29 @@ def test_the_asyncssh_api_the_plugin_relies_on_is_still_there() -> None:
     assert line.split()[1:] == key.export_public_key("openssh").decode().split()[:2]
     known = asyncssh.import_known_hosts(line)
     assert known.match("h", "", 2222)[0] == [key.convert_to_public()]
+
+
+def test_the_asyncssh_internals_the_write_coalescing_relies_on(site: Site) -> None:
+    """CoalescingTransport swaps ``SSHConnection._transport`` and expects every packet
+    to go through its ``write`` (checked against asyncssh 2.24; pinned <3)."""
+    import asyncio
+    import inspect
+
+    from sync2nas_plugins.sftp.connection import CoalescingTransport, open_connection
+
+    assert "self._transport.write(" in inspect.getsource(asyncssh.connection.SSHConnection._send)
+    source = SftpSource(site.app().config.section("SFTP"))
+    site.add("tv/a.mkv", b"hello")
+
+    async def check() -> None:
+        conn, sftp = await open_connection(source.settings, source.open_pool().policy)
+        try:
+            assert isinstance(conn._transport, CoalescingTransport)
+            async with sftp.open(f"{site.remote}/tv/a.mkv", "rb") as remote:
+                reads = [remote.read(1, offset) for offset in range(5)]  # one send()
+                assert b"".join(await asyncio.gather(*reads)) == b"hello"
+        finally:
+            conn.close()
+            await conn.wait_closed()
+
+    asyncio.run(check())

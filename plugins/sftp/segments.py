@@ -1,0 +1,391 @@
+"""Big files in segments: byte ranges pulled by several processes into one part.
+
+One Python process decrypts and writes about one core's worth of bytes; a big file
+is therefore split into ``SEGMENTS`` byte ranges, the first pulled by the run's own
+process over its pool, each other one by a worker process (``python -m
+sync2nas_plugins.sftp.segments``) with its own SSH connection. Every range is written
+in order at its offsets (``pwrite``) into the same part file.
+
+Resume: a record next to the part (``.<name>~<hash>.sync2nas-segs``) holds the
+listed size and mtime and, per range, how far it is on disk. A range's progress is
+recorded only after its bytes were ``fdatasync``'ed, so the record never claims
+bytes the disk does not hold; a missing, torn or foreign record means starting over.
+The record is created before the part grows to its full (sparse) size and removed
+only once every range is complete, so a part without a record is always a clean
+prefix (the sequential resume of :mod:`.transfer` stays right).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import os
+import signal
+import sys
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .localpaths import PART_SUFFIX
+
+if TYPE_CHECKING:
+    import asyncssh
+
+    from .settings import SftpSettings
+    from .transfer import Job
+
+#: Files at least this big are pulled in segments (when the pool has the connections).
+SEGMENT_MIN = 256 * 1024 * 1024
+#: Byte ranges (one in this process, the others in worker processes).
+SEGMENTS = 2
+#: Bytes a range writes between two fdatasync + record updates.
+DURABLE_EVERY = 32 * 1024 * 1024
+RECORD_SUFFIX = ".sync2nas-segs"
+RECORD_BYTES = 4096  # the record is one write of this many bytes at offset 0
+DEPTH = 16
+
+
+def record_path(part: Path) -> Path:
+    """The resume record of ``part`` (same length as the part name, so never too long)."""
+    return part.with_name(part.name.removesuffix(PART_SUFFIX) + RECORD_SUFFIX)
+
+
+@dataclasses.dataclass
+class Record:
+    """Listed size and mtime, and ``[start, end, done]`` per range (``done`` durable)."""
+
+    size: int
+    mtime: float
+    ranges: list[list[int]]
+
+    @classmethod
+    def fresh(cls, size: int, mtime: float, count: int) -> Record:
+        step = -(-size // count)
+        bounds = [min(size, i * step) for i in range(count + 1)]
+        return cls(size, mtime, [[a, b, a] for a, b in zip(bounds, bounds[1:], strict=False)])
+
+    @classmethod
+    def load(cls, path: Path) -> Record | None:
+        """The record at ``path``, or None when missing or unreadable (torn)."""
+        try:
+            text = path.read_bytes().rstrip(b"\0 \n")
+            data = json.loads(text)
+            record = cls(int(data["size"]), float(data["mtime"]),
+                         [[int(v) for v in r] for r in data["ranges"]])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        position = 0
+        for start, end, done in record.ranges:  # must tile [0, size) exactly
+            if start != position or not start <= done <= end:
+                return None
+            position = end
+        return record if position == record.size else None
+
+    def matches(self, size: int, mtime: float) -> bool:
+        return self.size == size and int(self.mtime) == int(mtime)
+
+    def save(self, path: Path) -> None:
+        data = json.dumps(dataclasses.asdict(self)).encode()
+        if len(data) >= RECORD_BYTES:
+            raise ValueError("too many ranges for a record")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            os.pwrite(fd, data.ljust(RECORD_BYTES, b" "), 0)
+        finally:
+            os.close(fd)
+
+    @property
+    def left(self) -> int:
+        return sum(end - done for _, end, done in self.ranges)
+
+
+class SegmentError(Exception):
+    """A worker process failed; ``kind`` says how (network, changed, remote, disk, other)."""
+
+    def __init__(self, kind: str, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.kind, self.details = kind, details
+
+
+async def pull_range(
+    remote: asyncssh.SFTPClientFile, block: int, fd: int, start: int, end: int,
+    durable: Callable[[int], None], path: str, every: int | None = None,
+) -> None:
+    """Pipelined reads of ``[start, end)`` written at their offsets, in order;
+    ``durable(position)`` after each fdatasync. A short file raises SegmentError."""
+    every = every or DURABLE_EVERY
+    pending: deque[tuple[int, int, asyncio.Future[bytes]]] = deque()
+    position = written = start
+    marked = start  # bytes written before the fdatasync in flight (or the last one)
+    syncing: asyncio.Future[None] | None = None
+    try:
+        while position < end or pending:
+            while position < end and len(pending) < DEPTH:
+                count = min(block, end - position)
+                pending.append((position, count, asyncio.ensure_future(
+                    remote.read(count, position))))
+                position += count
+            offset, count, future = pending.popleft()
+            data = await future
+            while len(data) < count:  # a short read: ask for the rest
+                more = await remote.read(count - len(data), offset + len(data))
+                if not more:
+                    raise SegmentError("changed", f"{path}: the server sent fewer bytes "
+                                       "than it lists")
+                data += more
+            view = memoryview(data)
+            while view:
+                view = view[os.pwrite(fd, view, written):]
+                written = offset + count - len(view)
+            if syncing is not None and syncing.done():
+                await syncing  # raises its error, if any
+                syncing = None
+                durable(marked)
+            if syncing is None and written - marked >= every:
+                marked = written  # the disk catches up on a thread while reads go on
+                syncing = asyncio.ensure_future(asyncio.to_thread(os.fdatasync, fd))
+        if syncing is not None:
+            await syncing
+            syncing = None
+        os.fdatasync(fd)
+        durable(end)
+    finally:
+        if syncing is not None:
+            await asyncio.gather(syncing, return_exceptions=True)
+        for _, _, future in pending:
+            future.cancel()
+        await asyncio.gather(*(f for _, _, f in pending), return_exceptions=True)
+
+
+def wanted(job: Job, settings: SftpSettings | None, part: Path) -> bool:
+    """Pull ``job`` in segments? (big enough, connections to spare, no bandwidth cap,
+    and no plain part of an earlier sequential pull to continue)."""
+    if (settings is None or job.entry.size < SEGMENT_MIN or settings.bandwidth_limit
+            or min(SEGMENTS, settings.max_connections) < 2):
+        return False
+    if not job.resume or record_path(part).exists():
+        return True
+    try:
+        return part.stat().st_size == 0
+    except FileNotFoundError:
+        return True
+
+
+async def fetch_segmented(
+    sftp: asyncssh.SFTPClient, job: Job, part: Path, settings: SftpSettings,
+    progress: Callable[[int], None],
+) -> Path:
+    """Pull ``job`` in ranges (this process and worker processes); returns the final path."""
+    import asyncssh
+
+    from .connection import is_network_error
+    from .transfer import (
+        DISK_FULL,
+        LocalDiskError,
+        RemoteChanged,
+        RemoteFileError,
+        _same_version,
+        install,
+        local,
+    )
+
+    size, mtime, path = job.entry.size, job.entry.mtime, job.entry.path
+    records = record_path(part)
+    with local(part):
+        job.target.parent.mkdir(parents=True, exist_ok=True)
+        record = Record.load(records) if job.resume else None
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        with local(part):
+            if (record is None or not record.matches(size, mtime)
+                    or os.fstat(fd).st_size != size):
+                os.ftruncate(fd, 0)  # never a sparse part without its record
+                record = Record.fresh(size, mtime, min(SEGMENTS, settings.max_connections))
+                record.save(records)
+                os.ftruncate(fd, size)
+        progress(size - record.left)
+
+        def durable(index: int) -> Callable[[int], None]:
+            def update(done: int) -> None:
+                entry = record.ranges[index]
+                progress(done - entry[2])
+                entry[2] = done
+                with local(part):
+                    record.save(records)
+            return update
+
+        try:
+            async with sftp.open(path, "rb", block_size=0) as remote:
+                _same_version(await remote.stat(), job.entry, "since it was listed")
+                block = sftp.limits.max_read_len or 32768
+                todo = [i for i, (_, end, done) in enumerate(record.ranges) if done < end]
+                tasks = [asyncio.ensure_future(_in_worker(settings, path, part, i, record,
+                                                          durable(i))) for i in todo[1:]]
+                if todo:
+                    _, end, done = record.ranges[todo[0]]
+                    tasks.append(asyncio.ensure_future(pull_range(
+                        remote, block, fd, done, end, durable(todo[0]), path)))
+                try:
+                    await asyncio.gather(*tasks)
+                except OSError as exc:  # this process's writes (a lost connection aside)
+                    if is_network_error(exc):
+                        raise
+                    what = "disk full" if exc.errno in DISK_FULL else exc.strerror or str(exc)
+                    raise LocalDiskError(f"{part}: {what}", exc) from exc
+                finally:
+                    for task in tasks:
+                        task.cancel()
+                    await asyncio.gather(*tasks, return_exceptions=True)
+                _same_version(await remote.stat(), job.entry, "during the transfer")
+        except asyncssh.SFTPNoSuchFile:
+            raise RemoteChanged(f"{path} is no longer on the server") from None
+        except asyncssh.SFTPError as exc:
+            if is_network_error(exc):
+                raise
+            raise RemoteFileError(f"{path}: {exc.reason}") from None
+        except SegmentError as exc:
+            if exc.kind == "changed":  # which version is there now? (restart with it)
+                try:
+                    _same_version(await sftp.stat(path), job.entry, "during the transfer")
+                except asyncssh.SFTPNoSuchFile:
+                    raise RemoteChanged(f"{path} is no longer on the server") from None
+            raise _translated(exc, part) from None
+        with local(part):
+            if record.left or os.fstat(fd).st_size != size:
+                raise RemoteChanged(f"{path}: segments incomplete")
+            os.utime(fd, (mtime, mtime))  # the remote mtime, kept
+            await asyncio.to_thread(os.fsync, fd)
+    finally:
+        os.close(fd)
+    with local(part):
+        records.unlink()  # complete: from here a part without record is whole
+        return install(part, job)
+
+
+def _translated(exc: SegmentError, part: Path) -> Exception:
+    from .connection import NetworkError
+    from .transfer import LocalDiskError, RemoteChanged, RemoteFileError
+
+    message = str(exc)
+    if exc.kind == "network":
+        return NetworkError(message)
+    if exc.kind == "changed":
+        return RemoteChanged(message)
+    if exc.kind == "remote":
+        return RemoteFileError(message)
+    if exc.kind == "disk":
+        number = exc.details.get("errno") or 0
+        return LocalDiskError(message, OSError(number, os.strerror(number) if number else message))
+    return RuntimeError(f"segment worker for {part.name}: {message}")
+
+
+async def _in_worker(
+    settings: SftpSettings, path: str, part: Path, index: int, record: Record,
+    durable: Callable[[int], None],
+) -> None:
+    """Run range ``index`` in a worker process; its reports update the record."""
+    _, end, done = record.ranges[index]
+    order = {"parent": os.getpid(), "settings": dataclasses.asdict(settings), "path": path,
+             "part": str(part), "start": done, "end": end, "durable_every": DURABLE_EVERY}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", f"{__package__}.segments",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    errors = asyncio.ensure_future(process.stderr.read())  # type: ignore[union-attr]
+    try:
+        process.stdin.write(json.dumps(order, default=str).encode() + b"\n")  # type: ignore[union-attr]
+        await process.stdin.drain()  # type: ignore[union-attr]
+        process.stdin.close()  # type: ignore[union-attr]
+        async for line in process.stdout:  # type: ignore[union-attr]
+            message = json.loads(line)
+            if "done" in message:
+                durable(int(message["done"]))
+            elif "error" in message:
+                raise SegmentError(message["error"], message["message"],
+                                   errno=message.get("errno"))
+        await process.wait()
+        if record.ranges[index][2] < end:
+            tail = (await errors).decode(errors="replace").strip().splitlines()[-1:]
+            raise SegmentError("other", f"exited with {process.returncode} "
+                               f"before the end of its range {tail}")
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        errors.cancel()
+
+
+# -- the worker process ------------------------------------------------------------
+
+def _die_with_parent(parent: int) -> None:
+    """Get SIGKILL when the run that started us dies (Linux), so no orphan keeps writing."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _say(**message: Any) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+async def _worker(order: dict[str, Any]) -> None:
+    import asyncssh
+
+    from .connection import HostKeyPolicy, is_network_error, open_connection
+    from .settings import SftpSettings
+
+    values = dict(order["settings"])
+    for key in ("ssh_key_path", "known_hosts"):
+        values[key] = Path(values[key]) if values.get(key) else None
+    for key in ("paths", "include", "exclude"):
+        values[key] = tuple(values[key])
+    settings = SftpSettings(**{k: v for k, v in values.items() if v is not None})
+    path, part = order["path"], order["part"]
+    try:
+        conn, sftp = await open_connection(settings, HostKeyPolicy(settings, may_pin=False))
+        try:
+            fd = os.open(part, os.O_WRONLY | os.O_CLOEXEC)
+            try:
+                async with sftp.open(path, "rb", block_size=0) as remote:
+                    await pull_range(remote, sftp.limits.max_read_len or 32768, fd,
+                                     order["start"], order["end"],
+                                     lambda done: _say(done=done), path,
+                                     order["durable_every"])
+            finally:
+                os.close(fd)
+        finally:
+            conn.abort()
+    except SegmentError as exc:
+        _say(error=exc.kind, message=str(exc))
+    except asyncssh.SFTPNoSuchFile:
+        _say(error="changed", message=f"{path} is no longer on the server")
+    except Exception as exc:
+        if is_network_error(exc):
+            _say(error="network", message=str(exc) or type(exc).__name__)
+        elif isinstance(exc, asyncssh.SFTPError):
+            _say(error="remote", message=f"{path}: {exc.reason}")
+        elif isinstance(exc, OSError):  # the part file: the local disk
+            from .transfer import DISK_FULL
+
+            what = "disk full" if exc.errno in DISK_FULL else exc.strerror or str(exc)
+            _say(error="disk", message=f"{part}: {what}", errno=exc.errno)
+        else:
+            _say(error="other", message=f"{type(exc).__name__}: {exc}")
+
+
+def main() -> None:
+    order = json.loads(sys.stdin.readline())
+    _die_with_parent(order["parent"])
+    asyncio.run(_worker(order))
+
+
+if __name__ == "__main__":
+    main()
