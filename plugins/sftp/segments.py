@@ -183,13 +183,12 @@ async def fetch_segmented(
 
     from .connection import is_network_error
     from .transfer import (
-        DISK_FULL,
-        LocalDiskError,
         RemoteChanged,
-        RemoteFileError,
         _same_version,
+        disk_error,
         install,
         local,
+        remote_errors,
     )
 
     size, mtime, path = job.entry.size, job.entry.mtime, job.entry.path
@@ -218,34 +217,28 @@ async def fetch_segmented(
             return update
 
         try:
-            async with sftp.open(path, "rb", block_size=0) as remote:
-                _same_version(await remote.stat(), job.entry, "since it was listed")
-                block = sftp.limits.max_read_len or 32768
-                todo = [i for i, (_, end, done) in enumerate(record.ranges) if done < end]
-                tasks = [asyncio.ensure_future(_in_worker(settings, path, part, i, record,
-                                                          durable(i))) for i in todo[1:]]
-                if todo:
-                    _, end, done = record.ranges[todo[0]]
-                    tasks.append(asyncio.ensure_future(pull_range(
-                        remote, block, fd, done, end, durable(todo[0]), path)))
-                try:
-                    await asyncio.gather(*tasks)
-                except OSError as exc:  # this process's writes (a lost connection aside)
-                    if is_network_error(exc):
-                        raise
-                    what = "disk full" if exc.errno in DISK_FULL else exc.strerror or str(exc)
-                    raise LocalDiskError(f"{part}: {what}", exc) from exc
-                finally:
-                    for task in tasks:
-                        task.cancel()
-                    await asyncio.gather(*tasks, return_exceptions=True)
-                _same_version(await remote.stat(), job.entry, "during the transfer")
-        except asyncssh.SFTPNoSuchFile:
-            raise RemoteChanged(f"{path} is no longer on the server") from None
-        except asyncssh.SFTPError as exc:
-            if is_network_error(exc):
-                raise
-            raise RemoteFileError(f"{path}: {exc.reason}") from None
+            with remote_errors(path):
+                async with sftp.open(path, "rb", block_size=0) as remote:
+                    _same_version(await remote.stat(), job.entry, "since it was listed")
+                    block = sftp.limits.max_read_len or 32768
+                    todo = [i for i, (_, end, done) in enumerate(record.ranges) if done < end]
+                    tasks = [asyncio.ensure_future(_in_worker(settings, path, part, i, record,
+                                                              durable(i))) for i in todo[1:]]
+                    if todo:
+                        _, end, done = record.ranges[todo[0]]
+                        tasks.append(asyncio.ensure_future(pull_range(
+                            remote, block, fd, done, end, durable(todo[0]), path)))
+                    try:
+                        await asyncio.gather(*tasks)
+                    except OSError as exc:  # this process's writes (a lost connection aside)
+                        if is_network_error(exc):
+                            raise
+                        raise disk_error(part, exc) from exc
+                    finally:
+                        for task in tasks:
+                            task.cancel()
+                        await asyncio.gather(*tasks, return_exceptions=True)
+                    _same_version(await remote.stat(), job.entry, "during the transfer")
         except SegmentError as exc:
             if exc.kind == "changed":  # which version is there now? (restart with it)
                 try:

@@ -63,14 +63,35 @@ class LocalDiskError(Exception):
         self.disk_full = error.errno in DISK_FULL
 
 
+def disk_error(path: Path, error: OSError) -> LocalDiskError:
+    """A local ``OSError`` on ``path`` as the LocalDiskError that stops a run."""
+    what = "disk full" if error.errno in DISK_FULL else error.strerror or str(error)
+    return LocalDiskError(f"{path}: {what}", error)
+
+
 @contextmanager
 def local(path: Path) -> Iterator[None]:
     """Turn local ``OSError``s into LocalDiskError naming ``path`` (never a network error)."""
     try:
         yield
     except OSError as exc:
-        what = "disk full" if exc.errno in DISK_FULL else exc.strerror or str(exc)
-        raise LocalDiskError(f"{path}: {what}", exc) from exc
+        raise disk_error(path, exc) from exc
+
+
+@contextmanager
+def remote_errors(path: str) -> Iterator[None]:
+    """SFTP refusals on ``path`` as RemoteChanged (gone) or RemoteFileError; network
+    errors pass through unchanged, to be retried."""
+    import asyncssh
+
+    try:
+        yield
+    except asyncssh.SFTPNoSuchFile:
+        raise RemoteChanged(f"{path} is no longer on the server") from None
+    except asyncssh.SFTPError as exc:
+        if is_network_error(exc):
+            raise
+        raise RemoteFileError(f"{path}: {exc.reason}") from None
 
 
 class RateLimit:
@@ -202,7 +223,6 @@ async def fetch(
 
     With ``settings``, a big file may be pulled in segments (:mod:`.segments`).
     """
-    import asyncssh
 
     part = part_path(job.target, job.entry.path)
     with local(job.target):
@@ -231,19 +251,13 @@ async def fetch(
             os.ftruncate(fd, offset)
             os.lseek(fd, offset, os.SEEK_SET)
         progress(offset)
-        try:
+        with remote_errors(job.entry.path):
             # block_size=0: one READ per call; the window of requests is ours
             async with sftp.open(job.entry.path, "rb", block_size=0) as remote:
                 if offset or job.entry.size > DEPTH * block:  # small files: the check after
                     _same_version(await remote.stat(), job.entry, "since it was listed")
                 await _copy(remote, block, fd, job, offset, limit, progress)
                 _same_version(await remote.stat(), job.entry, "during the transfer")
-        except asyncssh.SFTPNoSuchFile:
-            raise RemoteChanged(f"{job.entry.path} is no longer on the server") from None
-        except asyncssh.SFTPError as exc:
-            if is_network_error(exc):
-                raise
-            raise RemoteFileError(f"{job.entry.path}: {exc.reason}") from None
         with local(part):
             if os.fstat(fd).st_size != job.entry.size:
                 raise RemoteChanged(f"{job.entry.path}: got {os.fstat(fd).st_size} bytes, "
@@ -264,23 +278,16 @@ async def _fetch_small(
     server answers after the READ) go out together; the bytes are then written,
     fsync'ed and renamed into place in one trip to a thread, so the event loop never
     waits on the disk. A part left by an earlier try is simply rewritten."""
-    import asyncssh
 
     size = job.entry.size
     await limit.take(size)
-    try:
+    with remote_errors(job.entry.path):
         async with sftp.open(job.entry.path, "rb", block_size=0) as remote:
             data, attrs = await asyncio.gather(remote.read(size + 1, 0), remote.stat())
             _same_version(attrs, job.entry, "during the transfer")
             if len(data) != size:  # the server cut the READ short: the careful path
                 data = await _read_exactly(remote, job, size)
                 _same_version(await remote.stat(), job.entry, "during the transfer")
-    except asyncssh.SFTPNoSuchFile:
-        raise RemoteChanged(f"{job.entry.path} is no longer on the server") from None
-    except asyncssh.SFTPError as exc:
-        if is_network_error(exc):
-            raise
-        raise RemoteFileError(f"{job.entry.path}: {exc.reason}") from None
     with local(part):
         await asyncio.to_thread(_write_whole, part, data, job)
         final = install(part, job)  # on the loop: never two renames racing for one name
