@@ -10,14 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg2
 import pytest
 from psycopg2 import sql
 
 from sync2nas_core import StorageError, StorageOptions
 from sync2nas_core.plugins import create_plugin_manager
 from sync2nas_plugins.storage_postgres.backend import PostgresStorage
-from tests.support.postgres import postgres_database, server_settings
+from tests.support.postgres import postgres_database, run_admin, server_settings
 
 from .conftest import Opener
 
@@ -27,15 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _admin(statement: sql.Composable) -> None:
     """Run one statement as superuser on the private (password-protected) server."""
-    admin = server_settings(private=True)
-    conn = psycopg2.connect(host=admin["host"], port=admin["port"], user=admin["user"],
-                            password=admin["password"], dbname=admin["database"])
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(statement)
-    finally:
-        conn.close()
+    run_admin(server_settings(private=True), statement)
 
 
 @pytest.fixture

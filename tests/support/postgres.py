@@ -166,7 +166,7 @@ def server_settings(private: bool | None = None) -> dict[str, Any]:
     return {**_private.settings, "database": "postgres"}
 
 
-def _admin(settings: dict[str, Any], statement: sql.Composable) -> None:
+def run_admin(settings: dict[str, Any], statement: sql.Composable) -> None:
     """Run one statement outside a transaction on the server's ``postgres`` database."""
     conn = psycopg2.connect(
         host=settings["host"], port=settings["port"], user=settings["user"],
@@ -186,13 +186,13 @@ def create_database(private: bool | None = None, owner: str | None = None) -> di
     statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(settings["database"]))
     if owner is not None:
         statement += sql.SQL(" OWNER {}").format(sql.Identifier(owner))
-    _admin(settings, statement)
+    run_admin(settings, statement)
     return settings
 
 
 def drop_database(settings: dict[str, Any]) -> None:
     """Drop a database made by :func:`create_database`, closing its connections."""
-    _admin(settings, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+    run_admin(settings, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
         sql.Identifier(settings["database"])))
 
 
