@@ -21,7 +21,7 @@ Rules every backend keeps:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -161,6 +161,17 @@ class Storage(Protocol):
 
         ``error`` is stored as ``last_error`` (``None`` clears it); ``local_path``
         is set only when given (meant for one path). Returns how many records changed.
+        """
+
+    def mark_downloaded(self, local_paths: Mapping[str, str]) -> list[DownloadRecord]:
+        """Move each record (remote path -> local path) to DOWNLOADED with that local
+        path, clearing ``last_error``, in bulk; returns the records as now stored
+        (unknown paths are skipped), ordered by remote_path.
+
+        Per path it equals ``set_download_state([remote], DownloadState.DOWNLOADED,
+        local_path=local)`` then ``get_download(remote)`` (``attempts`` unchanged),
+        in a fixed number of queries for any number of paths. An empty mapping
+        returns ``[]`` without touching the database.
         """
 
     def claim_downloads(self, limit: int) -> list[DownloadRecord]:

@@ -16,7 +16,7 @@ import dataclasses
 import hashlib
 import json
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -387,6 +387,23 @@ class MilvusStorage(RowStore):
             ]
             self._put_downloads(updated)
         return len(updated)
+
+    def mark_downloaded(self, local_paths: Mapping[str, str]) -> list[DownloadRecord]:
+        """Read the known records (one ``in`` query per QUERY_CHUNK paths), buffer them
+        as DOWNLOADED with their local path; the transaction writes them in bulk."""
+        with self._writing():
+            if not local_paths:
+                return []
+            now = utc_now()
+            updated = []
+            for record in self._downloads(local_paths).values():
+                local = local_paths[record.remote_path]
+                updated.append(dataclasses.replace(
+                    record, state=DownloadState.DOWNLOADED, last_error=None, updated_at=now,
+                    local_path=record.local_path if local is None else local,
+                ))
+            self._put_downloads(updated)
+        return sorted(updated, key=lambda record: record.remote_path)
 
     def claim_downloads(self, limit: int) -> list[DownloadRecord]:
         """Move up to ``limit`` LISTED records (by remote_path) to DOWNLOADING.

@@ -318,6 +318,23 @@ class PostgresStorage:
             return cur.rowcount
 
     @writes
+    def mark_downloaded(self, local_paths: Mapping[str, str]) -> list[DownloadRecord]:
+        """One statement for any number of paths: UPDATE joined to the unnested
+        mapping, RETURNING the rows (ordered by an outer SELECT)."""
+        if not local_paths:
+            return []
+        found = self._fetch(
+            "WITH moved AS (UPDATE downloads d SET state = %s, last_error = NULL, "
+            "local_path = COALESCE(m.local_path, d.local_path), updated_at = now() "
+            "FROM unnest(%s::text[], %s::text[]) AS m(remote_path, local_path) "
+            "WHERE d.remote_path = m.remote_path RETURNING d.*) "
+            "SELECT * FROM moved ORDER BY remote_path",
+            (DownloadState.DOWNLOADED.value, rows.array_literal(local_paths.keys()),
+             rows.array_literal(local_paths.values())),
+        )
+        return [from_record(DownloadRecord, row) for row in found]
+
+    @writes
     def claim_downloads(self, limit: int) -> list[DownloadRecord]:
         """Row locks with SKIP LOCKED: concurrent claimers pass each other's rows by."""
         if limit <= 0:

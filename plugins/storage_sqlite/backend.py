@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -294,6 +294,24 @@ class SqliteStorage:
                 ),
             )
             return cursor.rowcount
+
+    def mark_downloaded(self, local_paths: Mapping[str, str]) -> list[DownloadRecord]:
+        """One prepared UPDATE run over every path (``executemany``, in-process: no
+        round trips), then one SELECT of them all."""
+        with self._writing("mark_downloaded") as db:
+            if not local_paths:
+                return []
+            state, now = DownloadState.DOWNLOADED.value, utc_now()
+            db.executemany(
+                "UPDATE downloads SET state = ?, last_error = NULL,"
+                " local_path = COALESCE(?, local_path), updated_at = ? WHERE remote_path = ?",
+                ((state, local, now, remote) for remote, local in local_paths.items()),
+            )
+            found = db.execute(
+                f"SELECT * FROM downloads WHERE remote_path {_IN_JSON} ORDER BY remote_path",
+                (json.dumps(list(local_paths), ensure_ascii=False),),
+            ).fetchall()
+        return [from_record(DownloadRecord, row) for row in found]
 
     def claim_downloads(self, limit: int) -> list[DownloadRecord]:
         with self._writing("claim_downloads") as db:

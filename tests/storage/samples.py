@@ -107,6 +107,9 @@ WRITE_CALLS: dict[str, Callable[[Storage, Path], object]] = {
     "set_download_state": lambda s, _: s.set_download_state(
         ["/seedbox/aot/e01.mkv"], DownloadState.FAILED, error="boom"
     ),
+    "mark_downloaded": lambda s, _: s.mark_downloaded(
+        {"/seedbox/aot/e01.mkv": "/incoming/e01.mkv"}
+    ),
     "claim_downloads": lambda s, _: s.claim_downloads(10),
     "upsert_inventory": lambda s, _: s.upsert_inventory([InventoryRecord("/library/x.mkv", 1)]),
     "remove_inventory": lambda s, _: s.remove_inventory(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from sync2nas_core import DownloadState, ListingDiff, RemoteEntry, Storage
 
 from .conftest import Reopen
@@ -104,6 +106,78 @@ def test_failed_increments_attempts_and_stores_the_error(storage: Storage) -> No
     storage.set_download_state(["/a.mkv"], DownloadState.ROUTED)
     routed = storage.get_download("/a.mkv")
     assert routed is not None and routed.local_path == "/incoming/a.mkv"
+
+
+def test_mark_downloaded_sets_local_paths_and_clears_errors_in_bulk(storage: Storage) -> None:
+    storage.record_downloads([
+        make_record("/a.mkv", hash="crc:a"),
+        make_record("/b.mkv", state=DownloadState.DOWNLOADING),
+        make_record("/c.mkv", local_path="/old/c.mkv", last_error="stale"),
+        make_record(ODD_PATH, size=7),
+        make_record("/untouched.mkv"),
+    ])
+    storage.set_download_state(["/a.mkv", ODD_PATH], DownloadState.FAILED, error="timeout")
+    storage.set_download_state(["/a.mkv"], DownloadState.FAILED, error="connection reset")
+    before = {r.remote_path: r for r in storage.list_downloads()}
+    local_paths = {
+        ODD_PATH: '/incoming/Pokémon, "Ash" 😀/ep 1 [x] \\ 100%.mkv',
+        "/c.mkv": "/incoming/c.mkv",
+        "/unknown.mkv": "/incoming/unknown.mkv",
+        "/a.mkv": "/incoming/a.mkv",
+        "/b.mkv": "/incoming/b.mkv",
+    }
+    marked = storage.mark_downloaded(local_paths)
+    assert [r.remote_path for r in marked] == sorted(["/a.mkv", "/b.mkv", "/c.mkv", ODD_PATH])
+    for record in marked:
+        old = before[record.remote_path]
+        assert storage.get_download(record.remote_path) == record
+        assert record.updated_at is not None
+        assert replace(record, updated_at=None) == replace(
+            old, state=DownloadState.DOWNLOADED, local_path=local_paths[record.remote_path],
+            last_error=None, updated_at=None,
+        )
+    assert [(r.remote_path, r.attempts) for r in marked] == [
+        ("/a.mkv", 2), ("/b.mkv", 0), ("/c.mkv", 0), (ODD_PATH, 1)
+    ]
+    assert storage.get_download("/unknown.mkv") is None
+    assert storage.get_download("/untouched.mkv") == before["/untouched.mkv"]
+    assert storage.mark_downloaded({}) == []
+    # The same as set_download_state(DOWNLOADED, local_path=...) then get_download.
+    twins = ["/twin/one.mkv", "/twin/two.mkv"]
+    storage.record_downloads(make_record(p, local_path="/old.mkv", hash="h") for p in twins)
+    storage.set_download_state(twins, DownloadState.FAILED, error="eof")
+    storage.set_download_state(twins[:1], DownloadState.DOWNLOADED, local_path="/in/twin.mkv")
+    one = storage.get_download(twins[0])
+    [two] = storage.mark_downloaded({twins[1]: "/in/twin.mkv"})
+    assert one is not None and one.attempts == 1 and one.last_error is None
+    assert replace(two, remote_path=twins[0], created_at=None, updated_at=None) == replace(
+        one, created_at=None, updated_at=None
+    )
+
+
+def test_mark_downloaded_joins_an_open_transaction(storage: Storage) -> None:
+    storage.record_downloads([make_record("/a.mkv"), make_record(ODD_PATH)])
+    before = storage.list_downloads()
+    with pytest.raises(RuntimeError), storage.transaction():
+        marked = storage.mark_downloaded({"/a.mkv": "/in/a.mkv", ODD_PATH: "/in/odd.mkv"})
+        assert len(marked) == 2
+        assert storage.list_downloads(DownloadState.DOWNLOADED) == marked
+        raise RuntimeError("abort")
+    assert storage.list_downloads() == before
+    with storage.transaction():
+        storage.record_downloads([make_record("/b.mkv")])
+        marked = storage.mark_downloaded({"/b.mkv": "/in/b.mkv", "/a.mkv": "/in/a.mkv"})
+    assert [r.remote_path for r in marked] == ["/a.mkv", "/b.mkv"]
+    assert storage.list_downloads(DownloadState.DOWNLOADED) == marked
+
+
+def test_mark_downloaded_of_many_paths(storage: Storage) -> None:
+    paths = [f"/seedbox/many/{i:04d}.mkv" for i in range(2000)]
+    storage.record_downloads(make_record(p) for p in paths)
+    marked = storage.mark_downloaded({p: f"/incoming/{i:04d}.mkv" for i, p in enumerate(paths)})
+    assert [r.remote_path for r in marked] == paths
+    assert storage.list_downloads(DownloadState.DOWNLOADED) == marked
+    assert marked[1234].local_path == "/incoming/1234.mkv"
 
 
 def test_claim_downloads_hands_out_each_listed_record_once(storage: Storage) -> None:

@@ -63,6 +63,7 @@ OPERATIONS: dict[str, Callable[[Any, int], Any]] = {
         DownloadRecord(p, 1, 1.0) for p in _paths(n)),
     "diff_listing": lambda s, n: s.diff_listing([RemoteEntry(p, 2, 1.0) for p in _paths(n)]),
     "set_download_state": lambda s, n: s.set_download_state(_paths(n), DownloadState.FAILED),
+    "mark_downloaded": lambda s, n: s.mark_downloaded({p: p + ".local" for p in _paths(n)}),
     "claim_downloads": lambda s, n: s.claim_downloads(n),
     "upsert_inventory": lambda s, n: s.upsert_inventory(
         InventoryRecord(p, 1, episodes=(1, 2)) for p in _paths(n)),

@@ -31,6 +31,8 @@ WRITES: dict[str, Callable[[Storage, Path], Any]] = {
     "record_downloads": lambda s, _: s.record_downloads([DownloadRecord("/new.mkv", 1, 1.0)]),
     "set_download_state": lambda s, _: s.set_download_state(
         ["/seedbox/Show/0002.mkv"], DownloadState.SKIPPED),
+    "mark_downloaded": lambda s, _: s.mark_downloaded(
+        {"/seedbox/Show/0001.mkv": "/incoming/0001.mkv"}),
     "claim_downloads": lambda s, _: s.claim_downloads(5),
     "upsert_inventory": lambda s, _: s.upsert_inventory([InventoryRecord("/library/x", 1)]),
     "remove_inventory": lambda s, _: s.remove_inventory(["/library/other.mkv"]),
