@@ -9,6 +9,7 @@ plugin spells a replacement (``_``, `` - ``, nothing) stays the plugin's policy.
 from __future__ import annotations
 
 import re
+import os
 from pathlib import Path
 
 #: The longest name, in UTF-8 bytes, most filesystems and SMB accept.
@@ -79,7 +80,7 @@ def free_name(path: Path, *, max_bytes: int = MAX_NAME_BYTES, start: int = 1) ->
     """
     number = start
     candidate = path if number == 1 else _numbered(path, number, max_bytes)
-    while candidate.exists() or candidate.is_symlink():
+    while os.path.lexists(candidate):  # one lstat; a dangling symlink counts too
         number += 1
         candidate = _numbered(path, number, max_bytes)
     return candidate

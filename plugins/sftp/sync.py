@@ -33,6 +33,7 @@ from .transfer import (
     RateLimit,
     RemoteChanged,
     RemoteFileError,
+    SmallFiles,
     discard_part,
     fetch,
 )
@@ -43,7 +44,11 @@ MAX_ATTEMPTS = 6
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0
 MAX_RESTARTS = 2
-FILES_PER_CONNECTION = 4
+#: Files in flight per connection: many small ones (a small file is a few round trips,
+#: mostly spent waiting), few big ones (each keeps its own window of reads in flight).
+SMALL_FILES_PER_CONNECTION = 32
+BIG_FILES_PER_CONNECTION = 4
+SMALL_FILE = 1024 * 1024
 UNFINISHED = (DownloadState.LISTED, DownloadState.DOWNLOADING, DownloadState.FAILED)
 LOCK_NAME = ".sync2nas-download.lock"
 
@@ -230,7 +235,10 @@ class _Download:
         self.should_stop = should_stop
         self.limit = RateLimit(self.settings.bandwidth_limit)
         self.unsettled: set[str] = set()  # claimed (DOWNLOADING) and not settled yet
-        self.committer = Committer(storage)
+        self.committer = Committer(storage, on_recorded=self.unsettled.difference_update)
+        self.small_files = SmallFiles()
+        self.big_files = asyncio.Semaphore(self.settings.max_connections
+                                           * BIG_FILES_PER_CONNECTION)
 
     def _plan(self, listing: Listing) -> list[DownloadRecord]:
         """Fill ``summary.planned``; returns the records to write for new and changed files.
@@ -278,13 +286,14 @@ class _Download:
                 self.storage.set_download_state(
                     [job.entry.path for job in jobs if job.resume], DownloadState.DOWNLOADING
                 )
-            self.unsettled = {job.entry.path for job in jobs}
+            self.unsettled.update(job.entry.path for job in jobs)
             if self.progress:
                 self.progress.begin(len(jobs), sum(j.entry.size for j in jobs))
             queue: asyncio.Queue[Job] = asyncio.Queue()
             for job in jobs:
                 queue.put_nowait(job)
-            workers = min(len(jobs), self.settings.max_connections * FILES_PER_CONNECTION)
+            workers = min(len(jobs),
+                          self.settings.max_connections * SMALL_FILES_PER_CONNECTION)
             try:
                 async with TaskSet() as group:
                     for _ in range(workers):
@@ -296,14 +305,24 @@ class _Download:
     async def _worker(self, pool: Pool, queue: asyncio.Queue[Job]) -> None:
         while not queue.empty() and not self.should_stop():
             job = queue.get_nowait()
+            if job.entry.size > SMALL_FILE:
+                async with self.big_files:
+                    await self._pull_shown(pool, job)
+            else:
+                await self._pull_shown(pool, job)
+
+    async def _pull_shown(self, pool: Pool, job: Job) -> None:
+        """:meth:`_pull`, shown by the progress (unless the run was stopped meanwhile)."""
+        if self.should_stop():
+            return  # left unsettled: listed again for the next run
+        if self.progress:
+            self.progress.file_started(job.entry.path, job.entry.size)
+        ok = False
+        try:
+            ok = await self._pull(pool, job)
+        finally:
             if self.progress:
-                self.progress.file_started(job.entry.path, job.entry.size)
-            ok = False
-            try:
-                ok = await self._pull(pool, job)
-            finally:
-                if self.progress:
-                    self.progress.file_done(job.entry.path, ok)
+                self.progress.file_done(job.entry.path, ok)
 
     def _state(self, path: str, state: DownloadState, **details: Any) -> None:
         self.storage.set_download_state([path], state, **details)
@@ -316,8 +335,8 @@ class _Download:
         while True:
             try:
                 async with pool.sftp() as sftp:
-                    final = await fetch(sftp, job, self.limit, self._advance(path),
-                                      self.settings)
+                    final = await fetch(sftp, job, self.limit, self.small_files,
+                                        self._advance(path), self.settings)
                 break
             except RemoteChanged as exc:
                 discard_part(job)
@@ -347,12 +366,10 @@ class _Download:
                             backoff(attempt))
                 await asyncio.sleep(backoff(attempt))
         try:
-            await self.committer.commit(path, final)
+            record = await self.committer.commit(path, final)
         except LocalDiskError as exc:
             return self._local_error(path, exc)
-        self.unsettled.discard(path)
         self.summary.downloaded.append((path, job.entry.size))
-        record = self.storage.get_download(path)
         if record is not None:
             self.on_downloaded(record)
         if self.settings.delete_remote_after:

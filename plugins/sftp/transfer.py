@@ -27,7 +27,9 @@ from typing import TYPE_CHECKING
 from sync2nas_core import RemoteEntry
 
 from . import segments
+from .batches import Batcher
 from .connection import is_network_error
+from .durability import sync_files
 from .localpaths import free_name, part_path
 
 if TYPE_CHECKING:
@@ -216,12 +218,13 @@ async def _copy(
 
 
 async def fetch(
-    sftp: asyncssh.SFTPClient, job: Job, limit: RateLimit, progress: Callable[[int], None],
-    settings: SftpSettings | None = None,
+    sftp: asyncssh.SFTPClient, job: Job, limit: RateLimit, small_files: SmallFiles,
+    progress: Callable[[int], None], settings: SftpSettings | None = None,
 ) -> Path:
     """Pull ``job``; returns the final local path. Resumes a part the job allows.
 
-    With ``settings``, a big file may be pulled in segments (:mod:`.segments`).
+    Files that fit in one READ are written by ``small_files``. With ``settings``,
+    a big file may be pulled in segments (:mod:`.segments`).
     """
 
     part = part_path(job.target, job.entry.path)
@@ -230,7 +233,7 @@ async def fetch(
             return job.target
     block = sftp.limits.max_read_len or 32768
     if job.entry.size <= block:
-        return await _fetch_small(sftp, job, part, limit, progress)
+        return await _fetch_small(sftp, job, part, limit, small_files, progress)
     if segments.wanted(job, settings, part):
         assert settings is not None
         return await segments.fetch_segmented(sftp, job, part, settings, progress)
@@ -272,12 +275,12 @@ async def fetch(
 
 async def _fetch_small(
     sftp: asyncssh.SFTPClient, job: Job, part: Path, limit: RateLimit,
-    progress: Callable[[int], None],
+    small_files: SmallFiles, progress: Callable[[int], None],
 ) -> Path:
     """A file that fits in one READ: the READ and the check after it (an FSTAT the
     server answers after the READ) go out together; the bytes are then written,
-    fsync'ed and renamed into place in one trip to a thread, so the event loop never
-    waits on the disk. A part left by an earlier try is simply rewritten."""
+    fsync'ed and renamed into place by ``small_files``, so the event loop never waits
+    on the disk. A part left by an earlier try is simply rewritten."""
 
     size = job.entry.size
     await limit.take(size)
@@ -288,9 +291,7 @@ async def _fetch_small(
             if len(data) != size:  # the server cut the READ short: the careful path
                 data = await _read_exactly(remote, job, size)
                 _same_version(await remote.stat(), job.entry, "during the transfer")
-    with local(part):
-        await asyncio.to_thread(_write_whole, part, data, job)
-        final = install(part, job)  # on the loop: never two renames racing for one name
+    final = await small_files.write(part, data, job)
     progress(size)
     return final
 
@@ -305,16 +306,42 @@ async def _read_exactly(remote: asyncssh.SFTPClientFile, job: Job, size: int) ->
     return data
 
 
-def _write_whole(part: Path, data: bytes, job: Job) -> None:
-    """Write ``data`` as the complete part and fsync it."""
-    job.target.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+class SmallFiles:
+    """Writes whole small files: each part is written on the event loop (a copy into the
+    page cache, cheaper than a trip to a thread), the parts finished meanwhile are made
+    durable together on a thread (:func:`.durability.sync_files`), then each is renamed
+    into place. A batch of files costs one disk commit and one thread hand-over."""
+
+    def __init__(self) -> None:
+        self.batches: Batcher[Path, None] = Batcher(self._make_durable)
+
+    async def write(self, part: Path, data: bytes, job: Job) -> Path:
+        """Write ``data`` as ``job``'s complete file; returns where it was installed."""
+        with local(part):
+            _write_part(part, data, job)
+            await self.batches.submit(part)
+        with local(job.target):
+            return install(part, job)
+
+    @staticmethod
+    async def _make_durable(parts: list[Path]) -> list[None]:
+        await asyncio.to_thread(sync_files, parts)
+        return [None] * len(parts)
+
+
+def _write_part(part: Path, data: bytes, job: Job) -> None:
+    """Write ``data`` as the complete part (not yet fsync'ed), with the remote mtime."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+    try:
+        fd = os.open(part, flags, 0o644)
+    except FileNotFoundError:  # the folder's first file
+        job.target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(part, flags, 0o644)
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
         os.utime(fd, (job.entry.mtime, job.entry.mtime))  # the remote mtime, kept
-        os.fsync(fd)
     finally:
         os.close(fd)
 
@@ -334,22 +361,14 @@ def _already_installed(job: Job) -> bool:
 def install(part: Path, job: Job) -> Path:
     """Rename the complete part into place, never over a different file.
 
-    The rename is made durable by the caller (:func:`fsync_folder`), in batches.
+    Called on the event loop only, so two files never race for one free name. The
+    rename is made durable by the caller (:func:`.durability.fsync_folder`), in batches.
     """
     target = job.target
     if target != job.replaceable:
         target = free_name(target)
     os.replace(part, target)
     return target
-
-
-def fsync_folder(folder: Path) -> None:
-    """Make a rename in ``folder`` durable."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def discard_part(job: Job) -> None:

@@ -178,9 +178,9 @@ def test_bandwidth_limit_slows_the_pull_down(site: Site) -> None:
 
 
 def test_a_file_gone_from_the_server_is_deferred_not_failed(site: Site) -> None:
-    for index in range(4):  # one connection, four workers: z.mkv waits for a free one
-        site.add(f"tv/{index}.mkv", 1_000_000)
-    gone = site.add("tv/z.mkv", 10)
+    for index in range(4):  # one connection, four big files at a time: z.mkv waits
+        site.add(f"tv/{index}.mkv", 1_100_000)
+    gone = site.add("tv/z.mkv", 1_100_000)
     site.write_config(max_connections=1, bandwidth_limit=2048)
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("sync2nas")), "--config", str(site.config),

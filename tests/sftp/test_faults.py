@@ -22,7 +22,7 @@ from sync2nas_plugins.sftp.segments import RECORD_SUFFIX
 from sync2nas_plugins.sftp.sync import LOCK_NAME
 from tests.support.sshd import CutProxy, Sshd
 
-from .conftest import PLUGINS, Site, ours
+from .conftest import PLUGINS, Site, digest, ours
 
 SYNC2NAS = str(Path(sys.executable).with_name("sync2nas"))
 
@@ -120,6 +120,33 @@ def test_a_full_disk_stops_cleanly_and_keeps_the_partial_file(
     assert 0 < kept < size
     record = site.records()[f"{site.remote}/tv/big.mkv"]
     assert record.state == DownloadState.LISTED and "disk full" in (record.last_error or "")
+
+    subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
+    result = site.run("download-from-remote")
+    assert result.exit_code == 0, result.output
+    site.assert_mirrored()
+
+
+def test_a_disk_filling_up_among_many_small_files_stops_with_every_record_true(
+    site: Site, small_disk: Path
+) -> None:
+    """Small files are written and made durable in batches: when the disk fills
+    mid-batch, no torn file sits under a final name, and every DOWNLOADED record has
+    its complete file (a file renamed just before the stop may wait for the rerun to
+    be recorded: the rerun adopts it rather than pulling it again)."""
+    remote = {}
+    for index in range(120):  # 6 MB onto a 3 MiB disk
+        path = site.add(f"tv/s{index // 30}/e{index:03}.mkv", 50_000)
+        remote[f"tv/s{index // 30}/e{index:03}.mkv"] = digest(path)
+    result = site.run("download-from-remote")
+    assert result.exit_code == 1
+    assert "disk full" in result.output
+    pulled = site.local_files()
+    assert 0 < len(pulled) < 120
+    assert all(remote[name] == checksum for name, checksum in pulled.items())
+    downloaded = [Path(r.local_path or "").relative_to(site.incoming)
+                  for r in site.records().values() if r.state == DownloadState.DOWNLOADED]
+    assert downloaded and all(str(path) in pulled for path in downloaded)
 
     subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
     result = site.run("download-from-remote")

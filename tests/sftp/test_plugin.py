@@ -67,14 +67,20 @@ def test_the_asyncssh_api_the_plugin_relies_on_is_still_there() -> None:
 
 
 def test_the_asyncssh_internals_the_write_coalescing_relies_on(site: Site) -> None:
-    """CoalescingTransport swaps ``SSHConnection._transport`` and expects every packet
-    to go through its ``write`` (checked against asyncssh 2.24; pinned <3)."""
+    """CoalescingTransport swaps ``SSHConnection._transport`` and CoalescingWriter the
+    SFTP client's ``_handler._writer``; each expects every packet to go through its
+    ``write`` (checked against asyncssh 2.24; pinned <2.25)."""
     import asyncio
     import inspect
 
-    from sync2nas_plugins.sftp.connection import CoalescingTransport, open_connection
+    from sync2nas_plugins.sftp.connection import (
+        CoalescingTransport,
+        CoalescingWriter,
+        open_connection,
+    )
 
     assert "self._transport.write(" in inspect.getsource(asyncssh.connection.SSHConnection._send)
+    assert "self._writer.write(" in inspect.getsource(asyncssh.sftp.SFTPHandler.send_packet)
     source = SftpSource(site.app().config.section("SFTP"))
     site.add("tv/a.mkv", b"hello")
 
@@ -82,6 +88,7 @@ def test_the_asyncssh_internals_the_write_coalescing_relies_on(site: Site) -> No
         conn, sftp = await open_connection(source.settings, source.open_pool().policy)
         try:
             assert isinstance(conn._transport, CoalescingTransport)
+            assert isinstance(sftp._handler._writer, CoalescingWriter)
             async with sftp.open(f"{site.remote}/tv/a.mkv", "rb") as remote:
                 reads = [remote.read(1, offset) for offset in range(5)]  # one send()
                 assert b"".join(await asyncio.gather(*reads)) == b"hello"
