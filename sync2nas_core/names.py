@@ -8,8 +8,8 @@ plugin spells a replacement (``_``, `` - ``, nothing) stays the plugin's policy.
 
 from __future__ import annotations
 
-import re
 import os
+import re
 from pathlib import Path
 
 #: The longest name, in UTF-8 bytes, most filesystems and SMB accept.

@@ -24,12 +24,12 @@ import json
 import os
 import signal
 import sys
-from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .localpaths import PART_SUFFIX
+from .reads import ShortFile, read_blocks
 
 if TYPE_CHECKING:
     import asyncssh
@@ -45,7 +45,6 @@ SEGMENTS = 2
 DURABLE_EVERY = 32 * 1024 * 1024
 RECORD_SUFFIX = ".sync2nas-segs"
 RECORD_BYTES = 4096  # the record is one write of this many bytes at offset 0
-DEPTH = 16
 
 
 def record_path(part: Path) -> Path:
@@ -117,47 +116,33 @@ async def pull_range(
     """Pipelined reads of ``[start, end)`` written at their offsets, in order;
     ``durable(position)`` after each fdatasync. A short file raises SegmentError."""
     every = every or DURABLE_EVERY
-    pending: deque[tuple[int, int, asyncio.Future[bytes]]] = deque()
-    position = written = start
-    marked = start  # bytes written before the fdatasync in flight (or the last one)
+    written = marked = start  # marked: bytes written before the fdatasync in flight
     syncing: asyncio.Future[None] | None = None
     try:
-        while position < end or pending:
-            while position < end and len(pending) < DEPTH:
-                count = min(block, end - position)
-                pending.append((position, count, asyncio.ensure_future(
-                    remote.read(count, position))))
-                position += count
-            offset, count, future = pending.popleft()
-            data = await future
-            while len(data) < count:  # a short read: ask for the rest
-                more = await remote.read(count - len(data), offset + len(data))
-                if not more:
-                    raise SegmentError("changed", f"{path}: the server sent fewer bytes "
-                                       "than it lists")
-                data += more
-            view = memoryview(data)
-            while view:
-                view = view[os.pwrite(fd, view, written):]
-                written = offset + count - len(view)
-            if syncing is not None and syncing.done():
-                await syncing  # raises its error, if any
-                syncing = None
-                durable(marked)
-            if syncing is None and written - marked >= every:
-                marked = written  # the disk catches up on a thread while reads go on
-                syncing = asyncio.ensure_future(asyncio.to_thread(os.fdatasync, fd))
+        async with contextlib.aclosing(read_blocks(remote, block, start, end)) as blocks:
+            async for offset, data in blocks:
+                view = memoryview(data)
+                while view:
+                    view = view[os.pwrite(fd, view, written):]
+                    written = offset + len(data) - len(view)
+                if syncing is not None and syncing.done():
+                    await syncing  # raises its error, if any
+                    syncing = None
+                    durable(marked)
+                if syncing is None and written - marked >= every:
+                    marked = written  # the disk catches up on a thread while reads go on
+                    syncing = asyncio.ensure_future(asyncio.to_thread(os.fdatasync, fd))
         if syncing is not None:
             await syncing
             syncing = None
         os.fdatasync(fd)
         durable(end)
+    except ShortFile:
+        raise SegmentError("changed", f"{path}: the server sent fewer bytes than it lists") \
+            from None
     finally:
         if syncing is not None:
             await asyncio.gather(syncing, return_exceptions=True)
-        for _, _, future in pending:
-            future.cancel()
-        await asyncio.gather(*(f for _, _, f in pending), return_exceptions=True)
 
 
 def wanted(job: Job, settings: SftpSettings | None, part: Path) -> bool:

@@ -13,6 +13,7 @@ stitching two versions together. Only a complete, fsync'ed part is renamed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import os
 import time
@@ -31,14 +32,13 @@ from .batches import Batcher
 from .connection import is_network_error
 from .durability import sync_files
 from .localpaths import free_name, part_path
+from .reads import DEPTH, ShortFile, read_blocks
 
 if TYPE_CHECKING:
     import asyncssh
 
     from .settings import SftpSettings
 
-#: Read requests in flight per file (each up to the server's limit, 255 KiB for OpenSSH).
-DEPTH = 16
 #: Files bigger than this are written on a thread, flushed to disk every so many
 #: bytes, so the final fsync has little left to do.
 FLUSH_EVERY = 64 * 1024 * 1024
@@ -187,32 +187,18 @@ async def _copy(
     """Pipelined reads from ``offset`` to the listed size, written in order."""
     size = job.entry.size
     writer = Writer(fd, threaded=size - offset > FLUSH_EVERY)
-    pending: deque[tuple[int, int, asyncio.Future[bytes]]] = deque()
-    position = offset
     try:
-        while position < size or pending:
-            while position < size and len(pending) < DEPTH:
-                count = min(block, size - position)
-                await limit.take(count)
-                pending.append((position, count, asyncio.ensure_future(
-                    remote.read(count, position))))
-                position += count
-            start, count, future = pending.popleft()
-            data = await future
-            while len(data) < count:  # a short read: ask for the rest
-                more = await remote.read(count - len(data), start + len(data))
-                if not more:  # end of file before the listed size: it shrank
-                    _same_version(await remote.stat(), job.entry, "during the transfer")
-                    raise RemoteChanged(f"{job.entry.path}: the server sent fewer bytes than "
-                                        "it lists")
-                data += more
-            with local(job.target):
-                await writer.write(data)
-            progress(count)
+        async with contextlib.aclosing(read_blocks(remote, block, offset, size,
+                                                   limit.take)) as blocks:
+            async for _, data in blocks:
+                with local(job.target):
+                    await writer.write(data)
+                progress(len(data))
+    except ShortFile:  # end of file before the listed size: it shrank
+        _same_version(await remote.stat(), job.entry, "during the transfer")
+        raise RemoteChanged(
+            f"{job.entry.path}: the server sent fewer bytes than it lists") from None
     finally:
-        for _, _, future in pending:
-            future.cancel()
-        await asyncio.gather(*(f for _, _, f in pending), return_exceptions=True)
         with local(job.target):
             await writer.close()
 

