@@ -10,6 +10,9 @@ and pulls each with both clients, alternating, printing the ratio ours/OpenSSH
   folder against the steady state of an unattended run, ``download-from-remote``
   when every file is already recorded (list + storage diff, nothing to pull).
 
+Each timed run starts with its output folder empty and the disk settled (``sync``),
+outside the timing.
+
 Quick run: ``python bench/sftp.py --big-mib 128 --small-files 300 --list-files 2000``.
 """
 
@@ -104,17 +107,29 @@ def timed(action: Callable[[], None]) -> float:
     return time.perf_counter() - started
 
 
+def settled(action: Callable[[], None]) -> float:
+    """``action``'s time, started on a quiet disk: the previous run's output was deleted
+    before, and ``sync`` waited for the disk to finish with it (its write-back and, on a
+    filesystem mounted with ``discard``, the trims of what was deleted). Otherwise a run
+    that fsyncs its files pays for the previous run's backlog, one that does not never."""
+    os.sync()
+    return timed(action)
+
+
 def compare(name: str, unit: str, amount: float, openssh: Callable[[], None],
-            ours: Callable[[], None], prepare: Callable[[], None], repeat: int) -> None:
+            ours: Callable[[], None], prepare_theirs: Callable[[], None],
+            prepare_ours: Callable[[], None], repeat: int) -> None:
     """Alternate the two clients ``repeat`` times; print medians and the speed ratio."""
     times: dict[str, list[float]] = {"openssh": [], "ours": []}
     for _ in range(repeat):
-        times["openssh"].append(timed(openssh))
-        prepare()
-        times["ours"].append(timed(ours))
+        prepare_theirs()
+        times["openssh"].append(settled(openssh))
+        prepare_ours()
+        times["ours"].append(settled(ours))
     theirs, mine = (statistics.median(times[k]) for k in ("openssh", "ours"))
+    spread = "  ".join(f"{k} " + "/".join(f"{t:.2f}" for t in times[k]) + " s" for k in times)
     print(f"{name:<22} OpenSSH {amount / theirs:9.1f} {unit}  ours {amount / mine:9.1f} {unit}"
-          f"  ratio ours/OpenSSH {theirs / mine:5.2f}", flush=True)
+          f"  ratio ours/OpenSSH {theirs / mine:5.2f}   ({spread})", flush=True)
 
 
 def main() -> None:
@@ -134,16 +149,19 @@ def main() -> None:
         build(remote, args)
         with Sshd(work / "sshd") as server:
             bench = Bench(server, work)
-            get = "get -r {} {}\n".format
+            theirs = work / "theirs"
+            get = f"get -r {{}} {theirs}\n".format
             if "big" in only:
                 compare(f"{args.big_mib} MiB file", "MB/s", args.big_mib * 1.048576,
-                        lambda: bench.openssh(get(remote / "big", bench.fresh("theirs"))),
+                        lambda: bench.openssh(get(remote / "big")),
                         lambda: bench.ours(remote / "big"),
+                        lambda: bench.fresh("theirs"),
                         lambda: bench.prepare(remote / "big"), args.repeat)
             if "small" in only:
                 compare(f"{args.small_files} small files", "files/s", args.small_files,
-                        lambda: bench.openssh(get(remote / "small", bench.fresh("theirs"))),
+                        lambda: bench.openssh(get(remote / "small")),
                         lambda: bench.ours(remote / "small"),
+                        lambda: bench.fresh("theirs"),
                         lambda: bench.prepare(remote / "small"), args.repeat)
             if "list" in only:
                 folders = sorted(p for p in (remote / "listing").iterdir())
@@ -151,6 +169,7 @@ def main() -> None:
                 compare(f"listing {args.list_files} files", "files/s", args.list_files,
                         lambda: bench.openssh(batch),
                         lambda: bench.ours(remote / "listing"),
+                        lambda: None,
                         lambda: bench.prepare(remote / "listing", bootstrap=True), args.repeat)
 
 
