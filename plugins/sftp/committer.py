@@ -1,5 +1,6 @@
-"""Recording finished files in batches: one fsync per folder and one bulk storage
-update for all the files that finished meanwhile (instead of one of each per file)."""
+"""Recording finished files in batches: the renames of all the files that finished
+meanwhile made durable together, then one bulk storage update (instead of an fsync
+and two statements per file)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from sync2nas_core import DownloadRecord, Storage
 
 from .batches import Batcher
-from .durability import fsync_folder
+from .durability import sync_folders
 from .transfer import local
 
 
@@ -19,9 +20,7 @@ class Committer:
     rename is durable and the record says DOWNLOADED; files finishing together share
     the work."""
 
-    def __init__(
-        self, storage: Storage, on_recorded: Callable[[list[str]], None] = lambda paths: None
-    ) -> None:
+    def __init__(self, storage: Storage, on_recorded: Callable[[list[str]], None]) -> None:
         self.storage = storage
         self.on_recorded = on_recorded  # told at once, even if the waiting callers are gone
         self.batches: Batcher[tuple[str, Path], DownloadRecord | None] = Batcher(self._commit)
@@ -31,15 +30,11 @@ class Committer:
         return await self.batches.submit((remote_path, local_path))
 
     async def _commit(self, batch: list[tuple[str, Path]]) -> list[DownloadRecord | None]:
-        folders = sorted({path.parent for _, path in batch})
-        with local(folders[0]):
-            await asyncio.to_thread(_fsync_all, folders)
+        folders = {path.parent for _, path in batch}
+        with local(min(folders)):
+            await asyncio.to_thread(sync_folders, folders)
         stored = self.storage.mark_downloaded({remote: str(path) for remote, path in batch})
         self.on_recorded([remote for remote, _ in batch])
         records = {record.remote_path: record for record in stored}
         return [records.get(remote) for remote, _ in batch]
 
-
-def _fsync_all(folders: list[Path]) -> None:
-    for folder in folders:
-        fsync_folder(folder)

@@ -1,9 +1,10 @@
 """Making written files and renames durable (on the disk, not only in the page cache).
 
-Files are fsync'ed before they are renamed into place, and the folders after the
-renames, so a crash never leaves a complete-looking file that lost its bytes. For
-many small files at once, one ``syncfs`` per filesystem (Linux) does the work of an
-fsync per file in a single disk commit.
+Files are made durable before they are renamed into place, and their folders
+after the renames, so a crash never leaves a complete-looking file that lost its
+bytes. Where the system has ``syncfs`` (Linux), one call per filesystem does the
+work of an fsync per file or folder, in a single disk commit; elsewhere each is
+fsync'ed.
 """
 
 from __future__ import annotations
@@ -24,25 +25,28 @@ def _load_syncfs() -> Callable[[int], int] | None:
 _SYNCFS = _load_syncfs()
 
 
-def fsync_folder(folder: Path) -> None:
-    """Make a rename in ``folder`` durable."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def sync_files(paths: Iterable[Path]) -> None:
-    """Make the bytes written to ``paths`` durable: one ``syncfs`` per filesystem where
-    the system has it (Linux), else an fsync per file."""
+    """Make the bytes written to ``paths`` durable."""
     paths = list(paths)
-    if _SYNCFS is None:
+    if not _syncfs_each_filesystem({path.parent for path in paths}):
         for path in paths:
-            _fsync_file(path)
-        return
+            _fsync(path, os.O_RDONLY)
+
+
+def sync_folders(folders: Iterable[Path]) -> None:
+    """Make the renames done in ``folders`` durable."""
+    folders = set(folders)
+    if not _syncfs_each_filesystem(folders):
+        for folder in sorted(folders):
+            _fsync(folder, os.O_RDONLY | os.O_DIRECTORY)
+
+
+def _syncfs_each_filesystem(folders: set[Path]) -> bool:
+    """One ``syncfs`` per filesystem holding ``folders``; False where there is none."""
+    if _SYNCFS is None:
+        return False
     synced: set[int] = set()
-    for folder in sorted({path.parent for path in paths}):
+    for folder in sorted(folders):
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
             device = os.fstat(fd).st_dev
@@ -53,10 +57,11 @@ def sync_files(paths: Iterable[Path]) -> None:
                 synced.add(device)
         finally:
             os.close(fd)
+    return True
 
 
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+def _fsync(path: Path, flags: int) -> None:
+    fd = os.open(path, flags | os.O_CLOEXEC)
     try:
         os.fsync(fd)
     finally:

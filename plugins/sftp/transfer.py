@@ -348,7 +348,7 @@ def install(part: Path, job: Job) -> Path:
     """Rename the complete part into place, never over a different file.
 
     Called on the event loop only, so two files never race for one free name. The
-    rename is made durable by the caller (:func:`.durability.fsync_folder`), in batches.
+    rename is made durable by the caller (:func:`.durability.sync_folders`), in batches.
     """
     target = job.target
     if target != job.replaceable:

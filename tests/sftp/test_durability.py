@@ -1,4 +1,4 @@
-"""sync_files: one syncfs per filesystem (Linux), an fsync per file elsewhere."""
+"""sync_files and sync_folders: one syncfs per filesystem (Linux), an fsync each elsewhere."""
 
 from __future__ import annotations
 
@@ -16,6 +16,21 @@ def written(folder: Path, names: list[str]) -> list[Path]:
     for path in paths:
         path.write_bytes(os.urandom(1000))
     return paths
+
+
+@pytest.fixture
+def fsynced(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """No syncfs here; the paths fsync'ed, in order."""
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def recording(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(durability, "_SYNCFS", None)
+    monkeypatch.setattr(durability.os, "fsync", recording)
+    return synced
 
 
 def test_this_machine_has_syncfs() -> None:
@@ -38,6 +53,8 @@ def test_one_syncfs_covers_every_file_of_a_filesystem(
     paths = written(tmp_path / "a", ["1", "2"]) + written(tmp_path / "b", ["3"])
     durability.sync_files(paths)
     assert calls == [tmp_path.stat().st_dev]
+    durability.sync_folders([tmp_path / "a", tmp_path / "b"])
+    assert calls == [tmp_path.stat().st_dev] * 2
 
 
 def test_a_failed_syncfs_raises_naming_the_folder(
@@ -56,26 +73,19 @@ def test_a_failed_syncfs_raises_naming_the_folder(
     assert raised.value.errno == 5 and raised.value.filename == str(tmp_path / "a")
 
 
-def test_without_syncfs_each_file_is_fsynced(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    synced: list[str] = []
-    real_fsync = os.fsync
-
-    def recording(fd: int) -> None:
-        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
-        real_fsync(fd)
-
-    monkeypatch.setattr(durability, "_SYNCFS", None)
-    monkeypatch.setattr(durability.os, "fsync", recording)
-    paths = written(tmp_path / "a", ["1", "2"])
-    durability.sync_files(paths)
-    assert synced == [str(p) for p in paths]
-
-
-def test_a_missing_file_is_an_error_not_silence(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(durability, "_SYNCFS", None)
+def test_a_missing_file_is_an_error_not_silence(tmp_path: Path, fsynced: list[str]) -> None:
     with pytest.raises(FileNotFoundError):
         durability.sync_files([tmp_path / "gone"])
+
+
+def test_without_syncfs_each_file_is_fsynced(tmp_path: Path, fsynced: list[str]) -> None:
+    paths = written(tmp_path / "a", ["1", "2"])
+    durability.sync_files(paths)
+    assert fsynced == [str(p) for p in paths]
+
+
+def test_without_syncfs_each_folder_is_fsynced_once(tmp_path: Path, fsynced: list[str]) -> None:
+    written(tmp_path / "b", ["1"])
+    written(tmp_path / "a", ["2"])
+    durability.sync_folders([tmp_path / "b", tmp_path / "a", tmp_path / "b"])
+    assert fsynced == [str(tmp_path / "a"), str(tmp_path / "b")]
