@@ -69,6 +69,43 @@ def test_cut_connections_are_resumed_in_the_same_run(
     assert "pulled 0 files" in site.run("download-from-remote").output
 
 
+def test_many_small_files_in_flight_survive_repeated_cuts(
+    sshd: Sshd, cut_proxy: CutProxy, tmp_path: Path
+) -> None:
+    """Up to 128 small files are in flight at once: a cut fails them all together,
+    and each must still arrive exactly once, byte-identical."""
+    site = proxied(sshd, tmp_path, cut_proxy)
+    for index in range(300):
+        site.add(f"tv/s{index % 10}/e{index:03}.mkv", 30_000)
+    cut_proxy.cut_at(300_000, 2_500_000, 5_000_000)
+    result = site.run("download-from-remote")
+    assert result.exit_code == 0, result.output
+    assert cut_proxy.cut_count == 3
+    site.assert_mirrored()
+    assert "pulled 0 files" in site.run("download-from-remote").output
+
+
+def test_sigkill_among_many_small_files_then_a_rerun_pulls_each_once(
+    sshd: Sshd, cut_proxy: CutProxy, tmp_path: Path
+) -> None:
+    site = proxied(sshd, tmp_path, cut_proxy)
+    for index in range(300):
+        site.add(f"tv/s{index % 10}/e{index:03}.mkv", 30_000)
+    cut_proxy.delay = 0.002  # slow enough to be killed midway
+    process = start(site)
+    deadline = time.monotonic() + 60
+    while len(site.local_files()) < 40 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.kill()
+    process.wait()
+    assert 40 <= len(site.local_files()) < 300
+
+    cut_proxy.delay = 0
+    result = site.run("download-from-remote")
+    assert result.exit_code == 0, result.output
+    site.assert_mirrored()  # every file once: no "name (2)" copies, no parts left
+
+
 def test_sigkill_mid_file_then_a_rerun_resumes_from_the_part(
     sshd: Sshd, cut_proxy: CutProxy, tmp_path: Path
 ) -> None:
