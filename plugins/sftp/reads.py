@@ -1,9 +1,11 @@
 """Pipelined READs of one open remote file: a window of requests in flight, the
-answers handed out in order."""
+answers handed out in order, and copied in order into a local file."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -57,3 +59,43 @@ async def read_blocks(
         for _, _, future in pending:
             future.cancel()
         await asyncio.gather(*(f for _, _, f in pending), return_exceptions=True)
+
+
+async def copy_range(
+    remote: asyncssh.SFTPClientFile, block: int, fd: int, start: int, end: int, *,
+    every: int, durable: Callable[[int], None] = lambda position: None,
+    written: Callable[[int], None] = lambda nbytes: None,
+    pace: Callable[[int], Awaitable[None]] | None = None,
+) -> None:
+    """Copy ``[start, end)`` into ``fd`` at the same offsets, strictly in order, so what
+    is on disk is always a clean prefix of the range.
+
+    The writes go to the page cache from the event loop; every ``every`` bytes an
+    fdatasync runs on a thread while the reads go on, then ``durable(position)`` says
+    how far the disk holds the range. ``written(nbytes)`` follows each block. The
+    final sync is the caller's (it may fsync metadata too). Raises ShortFile.
+    """
+    position = marked = start  # marked: what the fdatasync in flight will make durable
+    syncing: asyncio.Future[None] | None = None
+    try:
+        async with contextlib.aclosing(read_blocks(remote, block, start, end, pace)) as blocks:
+            async for offset, data in blocks:
+                view = memoryview(data)
+                while view:
+                    view = view[os.pwrite(fd, view, position):]
+                    position = offset + len(data) - len(view)
+                written(len(data))
+                if syncing is not None and syncing.done():
+                    await syncing  # raises its error, if any
+                    syncing = None
+                    durable(marked)
+                if syncing is None and position - marked >= every:
+                    marked = position
+                    syncing = asyncio.ensure_future(asyncio.to_thread(os.fdatasync, fd))
+        if syncing is not None:
+            await syncing
+            syncing = None
+            durable(marked)
+    finally:
+        if syncing is not None:
+            await asyncio.gather(syncing, return_exceptions=True)

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .localpaths import PART_SUFFIX
-from .reads import ShortFile, read_blocks
+from .reads import ShortFile, copy_range
 
 if TYPE_CHECKING:
     import asyncssh
@@ -113,36 +113,16 @@ async def pull_range(
     remote: asyncssh.SFTPClientFile, block: int, fd: int, start: int, end: int,
     durable: Callable[[int], None], path: str, every: int | None = None,
 ) -> None:
-    """Pipelined reads of ``[start, end)`` written at their offsets, in order;
+    """``[start, end)`` copied into ``fd`` (:func:`.reads.copy_range`) and made durable;
     ``durable(position)`` after each fdatasync. A short file raises SegmentError."""
-    every = every or DURABLE_EVERY
-    written = marked = start  # marked: bytes written before the fdatasync in flight
-    syncing: asyncio.Future[None] | None = None
     try:
-        async with contextlib.aclosing(read_blocks(remote, block, start, end)) as blocks:
-            async for offset, data in blocks:
-                view = memoryview(data)
-                while view:
-                    view = view[os.pwrite(fd, view, written):]
-                    written = offset + len(data) - len(view)
-                if syncing is not None and syncing.done():
-                    await syncing  # raises its error, if any
-                    syncing = None
-                    durable(marked)
-                if syncing is None and written - marked >= every:
-                    marked = written  # the disk catches up on a thread while reads go on
-                    syncing = asyncio.ensure_future(asyncio.to_thread(os.fdatasync, fd))
-        if syncing is not None:
-            await syncing
-            syncing = None
-        os.fdatasync(fd)
-        durable(end)
+        await copy_range(remote, block, fd, start, end, every=every or DURABLE_EVERY,
+                         durable=durable)
     except ShortFile:
         raise SegmentError("changed", f"{path}: the server sent fewer bytes than it lists") \
             from None
-    finally:
-        if syncing is not None:
-            await asyncio.gather(syncing, return_exceptions=True)
+    await asyncio.to_thread(os.fdatasync, fd)
+    durable(end)
 
 
 def wanted(job: Job, settings: SftpSettings | None, part: Path) -> bool:

@@ -7,7 +7,7 @@ by an earlier try is rewritten); a big file may be pulled in byte ranges by
 several processes, with a resume record next to the part (:mod:`.segments`). The
 remote file is stat'ed before and after the copy: if its size or mtime moved,
 :class:`RemoteChanged` is raised and the caller restarts from zero instead of
-stitching two versions together. Only a complete, fsync'ed part is renamed.
+stitching two versions together. Only a complete part, made durable, is renamed.
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ import contextlib
 import errno
 import os
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,15 +30,15 @@ from .batches import Batcher
 from .connection import is_network_error
 from .durability import sync_files
 from .localpaths import free_name, part_path
-from .reads import DEPTH, ShortFile, read_blocks
+from .reads import DEPTH, ShortFile, copy_range, read_blocks
 
 if TYPE_CHECKING:
     import asyncssh
 
     from .settings import SftpSettings
 
-#: Files bigger than this are written on a thread, flushed to disk every so many
-#: bytes, so the final fsync has little left to do.
+#: A file being pulled is flushed to disk every so many bytes, so the final fsync
+#: has little left to do.
 FLUSH_EVERY = 64 * 1024 * 1024
 DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 
@@ -132,75 +130,22 @@ def _same_version(attrs: asyncssh.SFTPAttrs, entry: RemoteEntry, when: str) -> N
         )
 
 
-class Writer:
-    """Writes a file's blocks strictly in order, for big files on a thread of their own
-    (so the event loop keeps reading meanwhile) with a disk flush every ``FLUSH_EVERY``
-    bytes. After a failed write nothing more is written, so the file stays a clean prefix."""
-
-    QUEUED = 8  # blocks handed to the thread before waiting for it
-
-    def __init__(self, fd: int, threaded: bool) -> None:
-        self.fd = fd
-        self.thread = ThreadPoolExecutor(1, "sync2nas-write") if threaded else None
-        self.queued: deque[asyncio.Future[None]] = deque()
-        self.unflushed = 0
-        self.failed = False
-
-    async def write(self, data: bytes) -> None:
-        if self.thread is None:
-            self._write(data)
-            return
-        while self.queued and (self.queued[0].done() or len(self.queued) >= self.QUEUED):
-            await self.queued.popleft()  # raises the thread's error, if any
-        loop = asyncio.get_running_loop()
-        self.queued.append(loop.run_in_executor(self.thread, self._write, data))
-
-    def _write(self, data: bytes) -> None:
-        if self.failed:
-            return
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(self.fd, view):]
-            self.unflushed += len(data)
-            if self.thread is not None and self.unflushed >= FLUSH_EVERY:
-                os.fdatasync(self.fd)
-                self.unflushed = 0
-        except BaseException:
-            self.failed = True
-            raise
-
-    async def close(self) -> None:
-        """Wait for every queued write; the first error is raised here."""
-        try:
-            while self.queued:
-                await self.queued.popleft()
-        finally:
-            if self.thread is not None:
-                self.thread.shutdown(wait=True)
-
-
 async def _copy(
     remote: asyncssh.SFTPClientFile, block: int, fd: int, job: Job, offset: int,
     limit: RateLimit, progress: Callable[[int], None],
 ) -> None:
     """Pipelined reads from ``offset`` to the listed size, written in order."""
-    size = job.entry.size
-    writer = Writer(fd, threaded=size - offset > FLUSH_EVERY)
     try:
-        async with contextlib.aclosing(read_blocks(remote, block, offset, size,
-                                                   limit.take)) as blocks:
-            async for _, data in blocks:
-                with local(job.target):
-                    await writer.write(data)
-                progress(len(data))
+        await copy_range(remote, block, fd, offset, job.entry.size, every=FLUSH_EVERY,
+                         written=progress, pace=limit.take)
     except ShortFile:  # end of file before the listed size: it shrank
         _same_version(await remote.stat(), job.entry, "during the transfer")
         raise RemoteChanged(
             f"{job.entry.path}: the server sent fewer bytes than it lists") from None
-    finally:
-        with local(job.target):
-            await writer.close()
+    except OSError as exc:  # the part's writes and syncs (a lost connection aside)
+        if is_network_error(exc):
+            raise
+        raise disk_error(job.target, exc) from exc
 
 
 async def fetch(
@@ -238,7 +183,6 @@ async def fetch(
                 os.ftruncate(fd, offset)  # first: a part without record is a clean prefix
                 record.unlink()
             os.ftruncate(fd, offset)
-            os.lseek(fd, offset, os.SEEK_SET)
         progress(offset)
         with remote_errors(job.entry.path):
             # block_size=0: one READ per call; the window of requests is ours
@@ -283,13 +227,12 @@ async def _fetch_small(
 
 
 async def _read_exactly(remote: asyncssh.SFTPClientFile, job: Job, size: int) -> bytes:
-    data = b""
-    while len(data) < size:
-        more = await remote.read(size - len(data), len(data))
-        if not more:
-            raise RemoteChanged(f"{job.entry.path}: the server sent fewer bytes than it lists")
-        data += more
-    return data
+    try:
+        async with contextlib.aclosing(read_blocks(remote, size, 0, size)) as blocks:
+            return b"".join([data async for _, data in blocks])
+    except ShortFile:
+        raise RemoteChanged(
+            f"{job.entry.path}: the server sent fewer bytes than it lists") from None
 
 
 class SmallFiles:

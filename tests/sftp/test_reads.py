@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+from pathlib import Path
 
 import pytest
 
-from sync2nas_plugins.sftp.reads import DEPTH, ShortFile, read_blocks
+from sync2nas_plugins.sftp.reads import DEPTH, ShortFile, copy_range, read_blocks
 
 
 class MemoryFile:
@@ -95,3 +96,48 @@ def test_leaving_early_cancels_the_requests_in_flight() -> None:
 
     asyncio.run(run())
     assert remote.in_flight == 0
+
+
+def test_copy_range_writes_at_the_same_offsets_and_reports_durable_prefixes(
+    tmp_path: Path,
+) -> None:
+    data = os.urandom(100_000)
+    target = tmp_path / "part"
+    target.write_bytes(b"\0" * 100_000)
+    durable: list[int] = []
+    written: list[int] = []
+
+    async def run() -> None:
+        fd = os.open(target, os.O_WRONLY)
+        try:
+            await copy_range(MemoryFile(data), 1000, fd, 30_000, 90_000,  # type: ignore[arg-type]
+                             every=10_000, durable=durable.append, written=written.append)
+        finally:
+            os.close(fd)
+
+    asyncio.run(run())
+    copied = target.read_bytes()
+    assert copied[30_000:90_000] == data[30_000:90_000]
+    assert copied[:30_000] == b"\0" * 30_000 and copied[90_000:] == b"\0" * 10_000
+    assert sum(written) == 60_000
+    assert durable and durable == sorted(durable) and durable[-1] <= 90_000
+    assert all(position >= 40_000 for position in durable)  # after 10,000 bytes at least
+
+
+def test_copy_range_of_a_shrunk_file_raises_short_file_with_a_clean_prefix(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "part"
+    data = os.urandom(50_000)
+
+    async def run() -> None:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT)
+        try:
+            await copy_range(MemoryFile(data, short_by=20_000), 1000, fd, 0, 50_000,  # type: ignore[arg-type]
+                             every=1 << 20)
+        finally:
+            os.close(fd)
+
+    with pytest.raises(ShortFile):
+        asyncio.run(run())
+    assert data.startswith(target.read_bytes())
