@@ -43,7 +43,11 @@ class Batcher(Generic[Item, Result]):
             batch, self.waiting = self.waiting, []
             try:
                 results = await self.handle([item for item, _ in batch])
-            except BaseException as exc:  # noqa: BLE001 - handed to every caller
+            except asyncio.CancelledError:  # torn down: nobody waits for an answer forever
+                for _, done in batch:
+                    done.cancel()
+                raise
+            except Exception as exc:  # handed to every caller
                 results = [exc] * len(batch)
             for (_, done), result in zip(batch, results, strict=True):
                 if done.done():  # the caller was cancelled

@@ -209,8 +209,8 @@ async def _fetch_small(
 ) -> Path:
     """A file that fits in one READ: the READ and the check after it (an FSTAT the
     server answers after the READ) go out together; the bytes are then written,
-    fsync'ed and renamed into place by ``small_files``, so the event loop never waits
-    on the disk. A part left by an earlier try is simply rewritten."""
+    made durable and renamed into place by ``small_files``, with other files finishing
+    at the same time. A part left by an earlier try is simply rewritten."""
 
     size = job.entry.size
     await limit.take(size)

@@ -96,3 +96,22 @@ def test_a_cancelled_caller_does_not_break_the_batch() -> None:
             await gone
 
     asyncio.run(run())
+
+
+def test_a_batch_torn_down_mid_way_cancels_its_callers_instead_of_leaving_them_waiting() -> None:
+    async def never(items: list[int]) -> list[int]:
+        await asyncio.Event().wait()
+        return items
+
+    async def run() -> None:
+        batcher: Batcher[int, int] = Batcher(never)
+        caller = asyncio.ensure_future(batcher.submit(1))
+        await asyncio.sleep(0.01)
+        assert batcher.running is not None
+        batcher.running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(caller, 1)
+        await asyncio.sleep(0)
+        assert batcher.running.cancelled()  # the cancellation is not swallowed
+
+    asyncio.run(run())
