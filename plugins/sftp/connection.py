@@ -226,6 +226,9 @@ async def open_connection(
         conn.close()
         raise
     coalesce_writes(conn, sftp)
+    from .receive import GcmReceiver
+
+    GcmReceiver.install(conn)
     return conn, sftp
 
 

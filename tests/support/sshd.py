@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import random
 import shutil
 import signal
 import socket
@@ -77,6 +78,7 @@ class Sshd:
     port: int = field(default_factory=free_port)
     user: str = field(default_factory=lambda: os.environ.get("USER") or "root")
     sftp_command: str = "internal-sftp"
+    extra_config: str = ""  # more sshd_config lines (Ciphers, RekeyLimit, ...)
     process: subprocess.Popen | None = None
 
     def __post_init__(self) -> None:
@@ -111,7 +113,7 @@ class Sshd:
             "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
             "PermitRootLogin prohibit-password\nStrictModes no\nPidFile none\n"
             "LogLevel ERROR\nMaxStartups 100:30:200\nMaxSessions 100\n"
-            f"Subsystem sftp {self.sftp_command}\n"
+            f"Subsystem sftp {self.sftp_command}\n{self.extra_config}"
         )
 
     def start(self) -> Sshd:
@@ -160,7 +162,9 @@ class CutProxy:
 
     ``cut_at(n)`` closes the connection carrying byte ``n`` of server-to-client
     traffic (counted from the call, across connections); ``cut_at(n, m, ...)``
-    arms several cuts in a row. ``delay`` slows every forwarded chunk down.
+    arms several cuts in a row. ``flip_at(n)`` flips the bits of that byte instead
+    (a corrupted packet). ``delay`` slows every forwarded chunk down; ``pieces``
+    forwards server-to-client traffic in pieces of 1 to ``pieces`` bytes.
     """
 
     def __init__(self, target_port: int) -> None:
@@ -172,6 +176,9 @@ class CutProxy:
         self.downstream = 0
         self.cut_count = 0
         self.delay = 0.0
+        self.pieces = 0
+        self.flips: list[int] = []
+        self.pieces_sent = 0
         self.open_sockets: set[socket.socket] = set()
         self.closed = False
         threading.Thread(target=self._accept, daemon=True).start()
@@ -180,6 +187,29 @@ class CutProxy:
         with self.lock:
             self.downstream = 0
             self.cuts = sorted(offsets)
+
+    def flip_at(self, *offsets: int) -> None:
+        with self.lock:
+            self.downstream = 0
+            self.flips = sorted(offsets)
+
+    def _flipped(self, data: bytes, start: int) -> bytes:
+        """``data`` (downstream bytes from ``start``) with the armed flips applied."""
+        while self.flips and self.flips[0] < start + len(data):
+            at = self.flips.pop(0) - start
+            if at >= 0:
+                data = data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1:]
+        return data
+
+    def _send(self, sink: socket.socket, data: bytes, downstream: bool) -> None:
+        if not (downstream and self.pieces):
+            sink.sendall(data)
+            return
+        while data:
+            size = random.randint(1, self.pieces)
+            sink.sendall(data[:size])
+            data = data[size:]
+            self.pieces_sent += 1
 
     def _accept(self) -> None:
         while not self.closed:
@@ -209,6 +239,7 @@ class CutProxy:
                     time.sleep(self.delay)
                 if downstream:
                     with self.lock:
+                        data = self._flipped(data, self.downstream)
                         cut = self.cuts[0] - self.downstream if self.cuts else None
                         if cut is not None and cut <= len(data):
                             self.cuts.pop(0)
@@ -219,9 +250,9 @@ class CutProxy:
                             cut = None
                             self.downstream += len(data)
                     if cut is not None:
-                        sink.sendall(data)
+                        self._send(sink, data, downstream)
                         break
-                sink.sendall(data)
+                self._send(sink, data, downstream)
         except OSError:
             pass
         self._close(pair)

@@ -1,0 +1,159 @@
+"""The AES-GCM receive path (receive.py) against a real sshd: packets split anywhere,
+rekeying, another cipher, a corrupted byte, and the asyncssh internals it relies on."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import asyncssh
+import pytest
+
+from sync2nas_plugins.sftp import connection
+from sync2nas_plugins.sftp.connection import is_network_error, open_connection
+from sync2nas_plugins.sftp.reads import read_blocks
+from sync2nas_plugins.sftp.receive import Decrypted, GcmReceiver
+from sync2nas_plugins.sftp.sync import SftpSource
+from tests.support.sshd import CutProxy, Sshd
+
+from .conftest import Site
+
+SIZE = 3_000_000
+
+
+def proxied(server: Sshd, tmp_path: Path, proxy: CutProxy) -> Site:
+    site = Site(server, tmp_path, port=proxy.port)
+    site.known_hosts.write_text(server.known_hosts_line(port=proxy.port))
+    return site
+
+
+def pull(site: Site, relative: str, armed: Callable[[], None] = lambda: None,
+         ) -> tuple[bytes, GcmReceiver, list[Any]]:
+    """Read the remote file ``relative`` over one connection (``armed()`` once it is
+    open); returns its bytes, the connection's receiver and the decryptions seen."""
+    source = SftpSource(site.app().config.section("SFTP"))
+
+    async def run() -> tuple[bytes, GcmReceiver, list[Any]]:
+        conn, sftp = await open_connection(source.settings, source.open_pool().policy)
+        receiver = conn.data_received.__self__
+        seen: list[Any] = []
+        blocks = bytearray()
+        try:
+            async with sftp.open(f"{site.remote}/{relative}", "rb", block_size=0) as remote:
+                armed()
+                size = (await remote.stat()).size or 0
+                async with contextlib.aclosing(read_blocks(remote, 32768, 0, size)) as reads:
+                    async for offset, data in reads:
+                        assert offset == len(blocks)
+                        blocks += data
+                        if conn._recv_encryption not in seen:
+                            seen.append(conn._recv_encryption)
+        finally:
+            conn.close()
+            await conn.wait_closed()
+        return bytes(blocks), receiver, seen
+
+    return asyncio.run(run())
+
+
+def test_the_asyncssh_internals_the_receiver_relies_on() -> None:
+    """Checked against asyncssh 2.24 (pinned <2.25): the receiver sets ``_packet``,
+    ``_pktlen`` and ``_recv_handler`` and calls ``_recv_packet``, which must take the
+    plaintext from ``decrypt_packet`` when nothing is left in ``_inpbuf``."""
+    source = inspect.getsource(asyncssh.connection.SSHConnection._recv_packet)
+    assert "rem = 4 + self._pktlen + self._recv_macsize - self._recv_blocksize" in source
+    assert "self._recv_encryption.decrypt_packet(" in source
+    assert "self._finish_recv_packet(pkttype, seq)" in source
+    receive_data = inspect.getsource(asyncssh.connection.SSHConnection._recv_data)
+    assert "self._reset_keepalive_timer()" in receive_data
+    assert "self._send_disconnect(exc.code, exc.reason, exc.lang)" in receive_data
+    assert "self._inpbuf and self._recv_handler()" in receive_data
+    for name in ("_update_iv", "verify_and_decrypt"):
+        assert hasattr(asyncssh.crypto.cipher.GCMCipher, name)
+    assert "self._iv" in inspect.getsource(asyncssh.crypto.cipher.GCMCipher._update_iv)
+
+
+def test_a_pull_takes_the_fast_path_with_aes_gcm(site: Site) -> None:
+    payload = os.urandom(SIZE)
+    site.add("tv/a.mkv", payload)
+    data, receiver, seen = pull(site, "tv/a.mkv")
+    assert data == payload
+    assert receiver.packets > SIZE // 40_000  # sshd sends packets of up to ~32 KiB
+    assert all(isinstance(decryption, Decrypted) for decryption in seen)
+
+
+@pytest.mark.parametrize("pieces", [5, 700, 40_000])
+def test_packets_split_anywhere_arrive_intact(
+    sshd: Sshd, cut_proxy: CutProxy, tmp_path: Path, pieces: int
+) -> None:
+    """The proxy forwards in pieces of random size: packets begin and end anywhere in
+    what one read returns, their 4-byte length split too."""
+    site = proxied(sshd, tmp_path, cut_proxy)
+    payload = os.urandom(SIZE if pieces > 100 else SIZE // 10)
+    site.add("tv/a.mkv", payload)
+    cut_proxy.pieces = pieces
+    data, receiver, _ = pull(site, "tv/a.mkv")
+    assert data == payload
+    assert receiver.packets > 0 and cut_proxy.pieces_sent > receiver.packets
+
+
+@pytest.mark.parametrize("side", ["server", "client"])
+def test_rekeying_during_a_pull_keeps_the_fast_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, side: str
+) -> None:
+    """New keys arrive in the middle of the data; the packets after them are decrypted
+    with the new keys, still on the fast path."""
+    extra = "RekeyLimit 256K\n" if side == "server" else ""
+    if side == "client":
+        options = connection.connect_options
+        monkeypatch.setattr(connection, "connect_options",
+                            lambda settings: {**options(settings), "rekey_seconds": 0.005})
+    with Sshd(tmp_path / "sshd", extra_config=extra) as server:
+        site = Site(server, tmp_path / "site")
+        payload = os.urandom(SIZE)
+        site.add("tv/a.mkv", payload)
+        data, receiver, seen = pull(site, "tv/a.mkv")
+    assert data == payload
+    assert len({id(decryption.inner) for decryption in seen}) >= 2  # keys changed
+    assert all(isinstance(decryption, Decrypted) for decryption in seen)
+    assert receiver.packets > SIZE // 40_000
+
+
+def test_a_server_without_aes_gcm_is_received_by_asyncssh(tmp_path: Path) -> None:
+    with Sshd(tmp_path / "sshd", extra_config="Ciphers aes256-ctr\n") as server:
+        site = Site(server, tmp_path / "site")
+        payload = os.urandom(SIZE // 3)
+        site.add("tv/a.mkv", payload)
+        data, receiver, seen = pull(site, "tv/a.mkv")
+    assert data == payload
+    assert receiver.packets == 0
+    assert not any(isinstance(decryption, Decrypted) for decryption in seen)
+
+
+def test_a_corrupted_byte_fails_the_connection_without_delivering_it(
+    sshd: Sshd, cut_proxy: CutProxy, tmp_path: Path
+) -> None:
+    site = proxied(sshd, tmp_path, cut_proxy)
+    payload = os.urandom(SIZE)
+    site.add("tv/a.mkv", payload)
+    with pytest.raises(Exception) as failure:
+        pull(site, "tv/a.mkv", armed=lambda: cut_proxy.flip_at(SIZE // 2))
+    assert not cut_proxy.flips  # the flip happened
+    assert is_network_error(failure.value), repr(failure.value)
+
+
+def test_a_corrupted_byte_is_retried_and_the_file_arrives_intact(
+    sshd: Sshd, cut_proxy: CutProxy, tmp_path: Path
+) -> None:
+    site = proxied(sshd, tmp_path, cut_proxy)
+    site.add("tv/big.mkv", 6_000_000)
+    cut_proxy.flip_at(2_000_000)
+    result = site.run("download-from-remote")
+    assert result.exit_code == 0, result.output
+    assert not cut_proxy.flips
+    site.assert_mirrored()
