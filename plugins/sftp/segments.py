@@ -2,9 +2,9 @@
 
 One Python process decrypts and writes about one core's worth of bytes; a big file
 is therefore split into ``SEGMENTS`` byte ranges, the first pulled by the run's own
-process over its pool, each other one by a worker process (``python -m
-sync2nas_plugins.sftp.segments``) with its own SSH connection. Every range is written
-in order at its offsets (``pwrite``) into the same part file.
+process over its pool, each other one by a worker process (:mod:`.workers`) with its
+own SSH connection. Every range is written in order at its offsets (``pwrite``) into
+the same part file.
 
 Resume: a record next to the part (``.<name>~<hash>.sync2nas-segs``) holds the
 listed size and mtime and, per range, how far it is on disk. A range's progress is
@@ -18,16 +18,15 @@ prefix (the sequential resume of :mod:`.transfer` stays right).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import json
 import os
-import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
+from . import workers
 from .localpaths import PART_SUFFIX
 from .reads import ShortFile, copy_range
 
@@ -125,11 +124,15 @@ async def pull_range(
     durable(end)
 
 
+def possible(settings: SftpSettings) -> bool:
+    """May these settings pull files in segments? (no bandwidth cap, connections to spare)"""
+    return not settings.bandwidth_limit and min(SEGMENTS, settings.max_connections) >= 2
+
+
 def wanted(job: Job, settings: SftpSettings | None, part: Path) -> bool:
     """Pull ``job`` in segments? (big enough, connections to spare, no bandwidth cap,
     and no plain part of an earlier sequential pull to continue)."""
-    if (settings is None or job.entry.size < SEGMENT_MIN or settings.bandwidth_limit
-            or min(SEGMENTS, settings.max_connections) < 2):
+    if settings is None or job.entry.size < SEGMENT_MIN or not possible(settings):
         return False
     if not job.resume or record_path(part).exists():
         return True
@@ -244,57 +247,35 @@ async def _in_worker(
     settings: SftpSettings, path: str, part: Path, index: int, record: Record,
     durable: Callable[[int], None],
 ) -> None:
-    """Run range ``index`` in a worker process; its reports update the record."""
+    """Run range ``index`` in a worker process (:mod:`.workers`); its reports update
+    the record."""
     _, end, done = record.ranges[index]
     order = {"parent": os.getpid(), "settings": dataclasses.asdict(settings), "path": path,
              "part": str(part), "start": done, "end": end, "durable_every": DURABLE_EVERY}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", f"{__package__}.segments",
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    errors = asyncio.ensure_future(process.stderr.read())  # type: ignore[union-attr]
+    worker = await workers.start(order)
     try:
-        process.stdin.write(json.dumps(order, default=str).encode() + b"\n")  # type: ignore[union-attr]
-        await process.stdin.drain()  # type: ignore[union-attr]
-        process.stdin.close()  # type: ignore[union-attr]
-        async for line in process.stdout:  # type: ignore[union-attr]
-            message = json.loads(line)
+        async for message in worker.messages():
             if "done" in message:
                 durable(int(message["done"]))
             elif "error" in message:
                 raise SegmentError(message["error"], message["message"],
                                    errno=message.get("errno"))
-        await process.wait()
+        returncode = await worker.wait()
         if record.ranges[index][2] < end:
-            tail = (await errors).decode(errors="replace").strip().splitlines()[-1:]
-            raise SegmentError("other", f"exited with {process.returncode} "
-                               f"before the end of its range {tail}")
+            raise SegmentError("other", f"exited with {returncode} before the end of its "
+                               f"range [{await worker.last_words()}]")
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        errors.cancel()
+        await worker.stop()
 
 
 # -- the worker process ------------------------------------------------------------
 
-def _die_with_parent(parent: int) -> None:
-    """Get SIGKILL when the run that started us dies (Linux), so no orphan keeps writing."""
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:
-        os._exit(1)
+def run_worker(order: dict[str, Any], reports: TextIO) -> None:
+    """Pull the range of ``order`` over a connection of its own; reports go to ``reports``."""
+    asyncio.run(_worker(order, reports))
 
 
-def _say(**message: Any) -> None:
-    sys.stdout.write(json.dumps(message) + "\n")
-    sys.stdout.flush()
-
-
-async def _worker(order: dict[str, Any]) -> None:
+async def _worker(order: dict[str, Any], reports: TextIO) -> None:
     import asyncssh
 
     from .connection import HostKeyPolicy, is_network_error, open_connection
@@ -307,6 +288,11 @@ async def _worker(order: dict[str, Any]) -> None:
         values[key] = tuple(values[key])
     settings = SftpSettings(**{k: v for k, v in values.items() if v is not None})
     path, part = order["path"], order["part"]
+
+    def _say(**message: Any) -> None:
+        reports.write(json.dumps(message) + "\n")
+        reports.flush()
+
     try:
         conn, sftp = await open_connection(settings, HostKeyPolicy(settings, may_pin=False))
         try:
@@ -340,9 +326,10 @@ async def _worker(order: dict[str, Any]) -> None:
 
 
 def main() -> None:
+    """A worker started as a new interpreter: the order comes on stdin."""
     order = json.loads(sys.stdin.readline())
-    _die_with_parent(order["parent"])
-    asyncio.run(_worker(order))
+    workers.prepare_worker(order["parent"])
+    run_worker(order, sys.stdout)
 
 
 if __name__ == "__main__":

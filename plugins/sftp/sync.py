@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from sync2nas_core import DownloadRecord, DownloadState, RemoteEntry, Storage
 
+from . import segments, workers
 from .committer import Committer
 from .connection import HostKeyPolicy, NetworkError, Pool, is_network_error
 from .listing import Listing, TaskSet, list_remote
@@ -164,23 +165,26 @@ class SftpSource:
         """
         started = time.monotonic()
         summary = Summary()
-        if progress is None and show_progress and not dry_run:
-            from .progress import default_progress
+        # spares are forked first: before a progress bar's thread and the event loop
+        with workers.spares(not dry_run and segments.possible(self.settings)):
+            if progress is None and show_progress and not dry_run:
+                from .progress import default_progress
 
-            progress = owned = default_progress()
-        else:
-            owned = None
-        run = _Download(self, storage, incoming, summary, progress, on_downloaded, should_stop)
-        try:
-            if dry_run:
-                asyncio.run(run.plan_only())
+                progress = owned = default_progress()
             else:
-                with run_lock(incoming):
-                    asyncio.run(run.run())
-        finally:
-            summary.seconds = time.monotonic() - started
-            if owned is not None:
-                owned.close()
+                owned = None
+            run = _Download(self, storage, incoming, summary, progress, on_downloaded,
+                            should_stop)
+            try:
+                if dry_run:
+                    asyncio.run(run.plan_only())
+                else:
+                    with run_lock(incoming):
+                        asyncio.run(run.run())
+            finally:
+                summary.seconds = time.monotonic() - started
+                if owned is not None:
+                    owned.close()
         return summary
 
     # -- bootstrap-downloads -------------------------------------------------
