@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 
 #: AES-GCM first: AES-NI and no separate MAC (half the CPU per byte of aes128-ctr + HMAC).
 CIPHERS = "^aes128-gcm@openssh.com"
+#: Remote names that are not UTF-8 keep their bytes as surrogates (refused later, by name).
+PATH_ERRORS = "surrogateescape"
+#: The SFTP version asked for: 3, what OpenSSH speaks (folders.py parses its replies).
+SFTP_VERSION = 3
 WINDOW = 16 * 1024 * 1024
 PACKET = 256 * 1024
 
@@ -221,7 +225,7 @@ async def open_connection(
             raise NetworkError(f"{where}: cannot connect: {exc}") from exc
         raise
     try:
-        sftp = await conn.start_sftp_client(path_errors="surrogateescape")
+        sftp = await conn.start_sftp_client(path_errors=PATH_ERRORS, sftp_version=SFTP_VERSION)
     except Exception:
         conn.close()
         raise

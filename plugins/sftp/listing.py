@@ -24,6 +24,8 @@ from .settings import SftpSettings
 if TYPE_CHECKING:
     import asyncssh
 
+    from .folders import Entry
+
 #: Folders read at once per connection.
 FOLDERS_PER_CONNECTION = 8
 #: Folders one connection carries before the listing opens another: listing is light
@@ -99,14 +101,16 @@ class Walker:
         """List ``path`` (canonical ancestry ``chain``) and recurse into its folders."""
         import asyncssh
 
+        from .folders import read_folder
+
         if len(chain) > MAX_DEPTH:
             self.result.problems.append(f"{path}: deeper than {MAX_DEPTH} folders, skipped")
             return
         async with self.limit:
             try:
                 async with self.pool.sftp(LISTING_BUSY) as sftp:
-                    names = await sftp.readdir(path)
-                    subfolders = await self._entries(sftp, root, path, chain, names)
+                    entries = await read_folder(sftp, path)
+                    subfolders = await self._entries(sftp, root, path, chain, entries)
             except asyncssh.SFTPError as exc:
                 if is_network_error(exc):
                     raise
@@ -119,16 +123,18 @@ class Walker:
 
     async def _entries(
         self, sftp: asyncssh.SFTPClient, root: str, path: str, chain: tuple[str, ...],
-        names: list[asyncssh.SFTPName],
+        entries: list[Entry],
     ) -> list[tuple[str, tuple[str, ...]]]:
-        """Record the files among ``names``; return the folders to descend into."""
+        """Record the files among ``entries``; return the folders to descend into."""
         import asyncssh
+
+        from .folders import Entry
 
         folders = []
         prefix, here = path.rstrip("/") + "/", chain[-1].rstrip("/") + "/"
         below_root = len(root.rstrip("/")) + 1
-        for item in names:
-            name = item.filename
+        for entry in entries:
+            name = entry.filename
             if name in (".", ".."):
                 continue
             full = prefix + name
@@ -139,17 +145,18 @@ class Walker:
             relative = full[below_root:]
             if self.filters.excluded(name, relative):
                 continue
-            attrs, real = item.attrs, here + name
-            if stat.S_ISLNK(attrs.permissions or 0):
+            real = here + name
+            if stat.S_ISLNK(entry.permissions or 0):
                 try:
-                    attrs = await sftp.stat(full)
-                    real = await sftp.realpath(full) if stat.S_ISDIR(attrs.permissions) else real
+                    entry = Entry.of(name, await sftp.stat(full))
+                    real = await sftp.realpath(full) if stat.S_ISDIR(entry.permissions or 0) \
+                        else real
                 except asyncssh.SFTPError as exc:
                     if is_network_error(exc):
                         raise
                     self.result.problems.append(f"{full}: broken symlink: {exc.reason}")
                     continue
-            mode = attrs.permissions or 0
+            mode = entry.permissions or 0
             if stat.S_ISDIR(mode):
                 if _inside(chain[-1], real):
                     self.result.problems.append(f"{full}: symlink loop (to {real}), skipped")
@@ -158,18 +165,18 @@ class Walker:
                 else:
                     folders.append((full, (*chain, real)))
             elif stat.S_ISREG(mode) and self.filters.included(name, relative):
-                self._add_file(full, attrs)
+                self._add_file(full, entry)
         return folders
 
-    def _add_file(self, path: str, attrs: asyncssh.SFTPAttrs) -> None:
+    def _add_file(self, path: str, entry: Entry) -> None:
         if path in self.seen:  # nested configured paths list some files twice
             return
         self.seen.add(path)
-        mtime = float(attrs.mtime or 0)
+        mtime = float(entry.mtime or 0)
         if self.use_min_age and self.filters.now - mtime < self.filters.min_age:
             self.result.too_young += 1
             return
-        self.result.files.append(RemoteEntry(path, int(attrs.size or 0), mtime))
+        self.result.files.append(RemoteEntry(path, int(entry.size or 0), mtime))
 
 
 def _inside(path: str, folder: str) -> bool:
