@@ -112,7 +112,10 @@ def spares(wanted: bool) -> Iterator[None]:
     """Fork :data:`SPARES` spares for the run inside (when ``wanted``, and this process
     runs no other thread); those left unused are told to exit and reaped at the end.
     Call it before the run's event loop starts."""
-    forked = [Spare.fork() for _ in range(SPARES)] if wanted and _single_threaded() else []
+    forked = []
+    if wanted and _single_threaded():
+        _import_what_workers_use()
+        forked = [Spare.fork() for _ in range(SPARES)]
     _spares.extend(forked)
     try:
         yield
@@ -121,6 +124,13 @@ def spares(wanted: bool) -> Iterator[None]:
             if spare in _spares:
                 _spares.remove(spare)
                 spare.dismiss()
+
+
+def _import_what_workers_use() -> None:
+    """Imported before forking, so a spare has them (asyncssh alone takes ~0.15 s)."""
+    import asyncssh  # noqa: F401
+
+    from . import connection, receive  # noqa: F401
 
 
 def _single_threaded() -> bool:
