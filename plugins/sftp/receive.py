@@ -4,15 +4,17 @@ asyncssh 2.24 keeps what it has received in one ``bytes`` buffer and slices it p
 packet, so each 256 KiB read was copied about ten times before its data reached the
 SFTP layer, and it built a new AESGCM object for every packet. With AES-GCM the
 packet length travels in clear, so :class:`GcmReceiver` frames the packets straight
-from the bytes read, decrypts each from a memoryview with one AESGCM object per key,
-and hands the plaintext to asyncssh's own packet processing. Key exchange, rekeying,
-authentication, channels and error handling all stay asyncssh's. A 1 GiB pull took
-a third less client CPU on loopback.
+from the bytes read and decrypts each from a memoryview with one AESGCM object per
+key. Channel data, the bulk of a pull, goes straight to its channel; every other
+packet is handed, decrypted, to asyncssh's own packet processing, so key exchange,
+rekeying, authentication, channel requests and errors all stay asyncssh's. Reading
+1 GiB on loopback took 0.9 s instead of 1.6-1.8 s, and half the client CPU.
 
 Relies on asyncssh internals (pinned in pyproject, checked by
-tests/sftp/test_receive.py); imported only once a connection is made. Whenever
-asyncssh is not idle at a packet boundary, or the cipher is not AES-GCM, the bytes
-go to asyncssh's own receive path unchanged.
+tests/sftp/test_receive.py); imported only once a connection is made. While asyncssh
+processes a packet in a task, or the cipher is not AES-GCM, the bytes go to
+asyncssh's own receive path; the next read after that takes over again, with what
+asyncssh has buffered.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 import asyncssh
+from asyncssh.constants import MSG_CHANNEL_DATA
 from asyncssh.encryption import GCMEncryption
 from asyncssh.misc import DisconnectError, MACError, ProtocolError
 from cryptography.exceptions import InvalidTag
@@ -31,8 +34,8 @@ TAG = 16
 
 class Decrypted:
     """Stands in for a connection's GCM decryption while :class:`GcmReceiver` is on:
-    asyncssh asks it to decrypt the packet whose plaintext the receiver has just set;
-    anything else goes to the real decryption (``inner``)."""
+    when asyncssh asks it to decrypt the packet whose ``plaintext`` the receiver has
+    just set, it returns that; anything else goes to the real decryption (``inner``)."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
@@ -40,13 +43,14 @@ class Decrypted:
         self.aead = AESGCM(self.cipher._key)
         self.plaintext: bytes | None = None
 
-    def decrypt(self, data: memoryview) -> None:
+    def decrypt(self, data: memoryview) -> bytes:
         """Check and decrypt one whole packet (length, ciphertext, tag); raises MACError."""
         try:
-            self.plaintext = self.aead.decrypt(self.cipher._iv, data[4:], data[:4])
+            plaintext = self.aead.decrypt(self.cipher._iv, data[4:], data[:4])
         except InvalidTag:
             raise MACError("MAC verification failed") from None
         self.cipher._update_iv()
+        return plaintext
 
     def decrypt_packet(self, seq: int, first: bytes, rest: bytes, header_len: int,
                        mac: bytes) -> bytes | None:
@@ -67,7 +71,7 @@ class GcmReceiver:
         self.asyncssh_data_received = conn.data_received
         self.leftover = b""  # the start of a packet whose end has not arrived yet
         self.failed = False
-        self.packets = 0  # received on this path (tests check that it is used)
+        self.delivered = 0  # bytes of channel data delivered straight (tests check it)
 
     @classmethod
     def install(cls, conn: asyncssh.SSHClientConnection) -> GcmReceiver:
@@ -79,7 +83,7 @@ class GcmReceiver:
         conn = self.conn
         if self.failed:
             return
-        if not self._idle() or self._decryption() is None:
+        if self._decryption() is None or not self._take_over():
             self._hand_over(data)
             return
         conn._reset_keepalive_timer()
@@ -140,25 +144,62 @@ class GcmReceiver:
         return 4 + size + TAG
 
     def _process(self, packet: memoryview) -> bool:
-        """Decrypt ``packet`` and let asyncssh process it; True when the next packet
-        can come this way too (asyncssh idle again)."""
+        """Decrypt ``packet`` and deliver or process it; True when the next packet can
+        come this way too (asyncssh at a packet boundary again)."""
         conn = self.conn
         decryption = self._decryption()
         assert decryption is not None
-        decryption.decrypt(packet)
+        plaintext = decryption.decrypt(packet)
+        if self._channel_data(plaintext):
+            return True
         # asyncssh's _recv_packet with nothing left to read: it takes the plaintext
         # from decrypt_packet, then dispatches and counts the packet as usual.
+        decryption.plaintext = plaintext
         conn._packet = b""
         conn._pktlen = conn._recv_blocksize - 4 - conn._recv_macsize
         conn._recv_handler = conn._recv_packet
         conn._recv_packet()
-        self.packets += 1
-        return self._idle()
+        return self._at_boundary()
 
-    def _idle(self) -> bool:
-        """Is asyncssh waiting for the start of a packet, with nothing buffered?"""
+    def _channel_data(self, plaintext: bytes) -> bool:
+        """Deliver ``plaintext`` if it is well-formed data for an open channel, the bulk
+        of a pull, as asyncssh's SSHChannel._process_data would, without its packet
+        object, logging and copies; False leaves the packet to asyncssh (which
+        explains whatever is wrong with it)."""
         conn = self.conn
-        return not conn._inpbuf and conn._recv_handler == conn._recv_pkthdr
+        if len(plaintext) < 11 or plaintext[1] != MSG_CHANNEL_DATA or not conn._auth_complete:
+            return False
+        end = len(plaintext) - plaintext[0]  # after the payload: padding of that length
+        channel = conn._channels.get(int.from_bytes(plaintext[2:6], "big"))
+        size = int.from_bytes(plaintext[6:10], "big")
+        if (channel is None or 10 + size != end or channel._recv_state != "open"
+                or size > channel._recv_window):
+            return False
+        channel._accept_data(plaintext[10:end])
+        self.delivered += size
+        conn._recv_seq = (conn._recv_seq + 1) & 0xFFFFFFFF  # as _finish_recv_packet
+        return True
+
+    def _take_over(self) -> bool:
+        """Take back what asyncssh has buffered when it is only waiting for bytes: at a
+        packet boundary, or within a packet whose first block it holds (as received:
+        AES-GCM leaves it in clear). False while it processes a packet in a task."""
+        conn = self.conn
+        if conn._recv_handler == conn._recv_pkthdr:
+            buffered = conn._inpbuf
+        elif conn._recv_handler == conn._recv_packet:
+            buffered = conn._packet + conn._inpbuf
+        else:
+            return False
+        if buffered:
+            self.leftover, conn._inpbuf, conn._packet = buffered, b"", b""
+        conn._recv_handler = conn._recv_pkthdr
+        return True
+
+    def _at_boundary(self) -> bool:
+        """Is asyncssh waiting for the start of a packet (not within one, nor busy with
+        one in a task)?"""
+        return self.conn._recv_handler == self.conn._recv_pkthdr
 
     def _decryption(self) -> Decrypted | None:
         """The connection's receive decryption, wrapped, or None when it is not AES-GCM."""
