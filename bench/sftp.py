@@ -10,8 +10,8 @@ and pulls each with both clients, alternating, printing the ratio ours/OpenSSH
   folder against the steady state of an unattended run, ``download-from-remote``
   when every file is already recorded (list + storage diff, nothing to pull).
 
-Each timed run starts with its output folder empty and the disk settled (``sync``),
-outside the timing.
+Each client first runs once untimed (``--warmup``). Each timed run starts with its
+output folder empty and the disk settled (``sync``), outside the timing.
 
 Quick run: ``python bench/sftp.py --big-mib 128 --small-files 300 --list-files 2000``.
 """
@@ -118,8 +118,14 @@ def settled(action: Callable[[], None]) -> float:
 
 def compare(name: str, unit: str, amount: float, openssh: Callable[[], None],
             ours: Callable[[], None], prepare_theirs: Callable[[], None],
-            prepare_ours: Callable[[], None], repeat: int) -> None:
-    """Alternate the two clients ``repeat`` times; print medians and the speed ratio."""
+            prepare_ours: Callable[[], None], repeat: int, warmup: int) -> None:
+    """Run each client ``warmup`` times untimed, then alternate them ``repeat`` times;
+    print medians and the speed ratio."""
+    for _ in range(warmup):
+        prepare_theirs()
+        openssh()
+        prepare_ours()
+        ours()
     times: dict[str, list[float]] = {"openssh": [], "ours": []}
     for _ in range(repeat):
         prepare_theirs()
@@ -139,6 +145,9 @@ def main() -> None:
     parser.add_argument("--small-kb", type=int, default=50)
     parser.add_argument("--list-files", type=int, default=20000)
     parser.add_argument("--repeat", type=int, default=3, help="runs per client (median)")
+    parser.add_argument("--warmup", type=int, default=1,
+                        help="untimed runs per client first (the first writes into never "
+                             "used disk space, which a VM's thin-provisioned disk makes slow)")
     parser.add_argument("--only", choices=("big", "small", "list"), action="append")
     parser.add_argument("--workdir", type=Path, default=None, help="where the trees go")
     args = parser.parse_args()
@@ -156,13 +165,13 @@ def main() -> None:
                         lambda: bench.openssh(get(remote / "big")),
                         lambda: bench.ours(remote / "big"),
                         lambda: bench.fresh("theirs"),
-                        lambda: bench.prepare(remote / "big"), args.repeat)
+                        lambda: bench.prepare(remote / "big"), args.repeat, args.warmup)
             if "small" in only:
                 compare(f"{args.small_files} small files", "files/s", args.small_files,
                         lambda: bench.openssh(get(remote / "small")),
                         lambda: bench.ours(remote / "small"),
                         lambda: bench.fresh("theirs"),
-                        lambda: bench.prepare(remote / "small"), args.repeat)
+                        lambda: bench.prepare(remote / "small"), args.repeat, args.warmup)
             if "list" in only:
                 folders = sorted(p for p in (remote / "listing").iterdir())
                 batch = "".join(f"ls -l {p}\n" for p in [remote / "listing", *folders])
@@ -170,7 +179,8 @@ def main() -> None:
                         lambda: bench.openssh(batch),
                         lambda: bench.ours(remote / "listing"),
                         lambda: None,
-                        lambda: bench.prepare(remote / "listing", bootstrap=True), args.repeat)
+                        lambda: bench.prepare(remote / "listing", bootstrap=True),
+                        args.repeat, args.warmup)
 
 
 if __name__ == "__main__":

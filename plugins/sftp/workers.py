@@ -10,8 +10,8 @@ Two ways to get one:
   already imported. A new interpreter spends about 0.2 s of CPU importing before
   its first byte, which is a tenth of a 1 GiB pull on loopback.
 - **a new interpreter** (``python -m sync2nas_plugins.sftp.segments``) when no spare
-  is free, or when the process runs other threads. A program embedding the core
-  may hold locks in them, and a fork would copy those locks held.
+  is free, when the process runs other threads (a program embedding the core may
+  hold locks in them, and a fork would copy those locks held), or off Linux.
 
 Either way the worker dies with the run (PR_SET_PDEATHSIG) and ignores SIGINT and
 SIGTERM: the run decides when to stop, and its workers stop with it.
@@ -26,7 +26,6 @@ import logging
 import os
 import signal
 import sys
-import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -134,13 +133,13 @@ def _import_what_workers_use() -> None:
 
 
 def _single_threaded() -> bool:
-    """Does this process run one thread only (native threads too, where Linux tells)?"""
-    if not hasattr(os, "fork"):
-        return False
+    """Is this a Linux process running one thread only (native threads counted too)?
+    (Elsewhere spares are not forked: no PR_SET_PDEATHSIG, and macOS forbids forking
+    after some system frameworks are loaded.)"""
     try:
-        return len(os.listdir("/proc/self/task")) == 1
+        return sys.platform == "linux" and len(os.listdir("/proc/self/task")) == 1
     except OSError:
-        return threading.active_count() == 1
+        return False
 
 
 class Spare:
