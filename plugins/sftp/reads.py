@@ -8,6 +8,7 @@ import contextlib
 import os
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -23,12 +24,35 @@ class ShortFile(Exception):
     """The server had no more bytes before the end asked for: the file shrank."""
 
 
+@dataclass
+class Span:
+    """The bytes ``[start, end)`` of a remote file being read in order. Its reader
+    moves ``requested`` along; :meth:`split` may move ``end`` back meanwhile."""
+
+    start: int
+    end: int
+    requested: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.requested = self.start
+
+    def split(self, at_least: int) -> int | None:
+        """Give away the second half of what is not requested yet: returns the new
+        ``end`` (the other half is ``[end, old end)``), or None when each half would
+        be less than ``at_least`` bytes."""
+        left = self.end - self.requested
+        if left < 2 * at_least:
+            return None
+        self.end = self.requested + left // 2
+        return self.end
+
+
 async def read_blocks(
-    remote: asyncssh.SFTPClientFile, block: int, start: int, end: int,
+    remote: asyncssh.SFTPClientFile, block: int, span: Span,
     pace: Callable[[int], Awaitable[None]] | None = None,
 ) -> AsyncIterator[tuple[int, bytes]]:
-    """The bytes of ``[start, end)`` in order, as ``(offset, data)`` blocks of up to
-    ``block`` bytes; ``pace(count)`` is awaited before each request (a bandwidth cap).
+    """The bytes of ``span`` in order, as ``(offset, data)`` blocks of up to ``block``
+    bytes; ``pace(count)`` is awaited before each request (a bandwidth cap).
 
     Topping the window up half at a time, rather than one request per answer, cut
     the client's sends for a 1 GiB file about eight-fold (one packet, one system call
@@ -36,23 +60,25 @@ async def read_blocks(
     ``contextlib.aclosing`` so requests still in flight are cancelled on an early exit.
     """
     pending: deque[tuple[int, int, asyncio.Future[bytes]]] = deque()
-    position = start
     try:
-        while position < end or pending:
+        while span.requested < span.end or pending:
             if len(pending) <= DEPTH // 2:
-                while position < end and len(pending) < DEPTH:
-                    count = min(block, end - position)
+                while span.requested < span.end and len(pending) < DEPTH:
                     if pace is not None:
-                        await pace(count)
-                    pending.append((position, count, asyncio.ensure_future(
-                        remote.read(count, position))))
-                    position += count
+                        await pace(min(block, span.end - span.requested))
+                        if span.requested >= span.end:  # split meanwhile
+                            break
+                    count = min(block, span.end - span.requested)
+                    pending.append((span.requested, count, asyncio.ensure_future(
+                        remote.read(count, span.requested))))
+                    span.requested += count
             offset, count, future = pending.popleft()
             data = await future
             while len(data) < count:  # a short read: ask for the rest
                 more = await remote.read(count - len(data), offset + len(data))
                 if not more:
-                    raise ShortFile(f"the file ended at {offset + len(data)}, before {end}")
+                    raise ShortFile(f"the file ended at {offset + len(data)}, "
+                                    f"before {span.end}")
                 data += more
             yield offset, data
     finally:
@@ -62,23 +88,23 @@ async def read_blocks(
 
 
 async def copy_range(
-    remote: asyncssh.SFTPClientFile, block: int, fd: int, start: int, end: int, *,
+    remote: asyncssh.SFTPClientFile, block: int, fd: int, span: Span, *,
     every: int, durable: Callable[[int], None] = lambda position: None,
     written: Callable[[int], None] = lambda nbytes: None,
     pace: Callable[[int], Awaitable[None]] | None = None,
 ) -> None:
-    """Copy ``[start, end)`` into ``fd`` at the same offsets, strictly in order, so what
-    is on disk is always a clean prefix of the range.
+    """Copy ``span`` into ``fd`` at the same offsets, strictly in order, so what is on
+    disk is always a clean prefix of the range.
 
     The writes go to the page cache from the event loop; every ``every`` bytes an
     fdatasync runs on a thread while the reads go on, then ``durable(position)`` says
     how far the disk holds the range. ``written(nbytes)`` follows each block. The
     final sync is the caller's (it may fsync metadata too). Raises ShortFile.
     """
-    position = marked = start  # marked: what the fdatasync in flight will make durable
+    position = marked = span.start  # marked: what the fdatasync in flight makes durable
     syncing: asyncio.Future[None] | None = None
     try:
-        async with contextlib.aclosing(read_blocks(remote, block, start, end, pace)) as blocks:
+        async with contextlib.aclosing(read_blocks(remote, block, span, pace)) as blocks:
             async for offset, data in blocks:
                 view = memoryview(data)
                 while view:

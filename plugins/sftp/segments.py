@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from . import workers
 from .localpaths import PART_SUFFIX
-from .reads import ShortFile, copy_range
+from .reads import ShortFile, Span, copy_range
 
 if TYPE_CHECKING:
     import asyncssh
@@ -36,12 +37,19 @@ if TYPE_CHECKING:
     from .settings import SftpSettings
     from .transfer import Job
 
+log = logging.getLogger(__name__)
+
 #: Files at least this big are pulled in segments (when the pool has the connections).
 SEGMENT_MIN = 256 * 1024 * 1024
 #: Byte ranges (one in this process, the others in worker processes).
 SEGMENTS = 2
 #: Bytes a range writes between two fdatasync + record updates.
 DURABLE_EVERY = 32 * 1024 * 1024
+#: The run, done with its own range, takes the second half of what a worker has not
+#: asked the server for yet, while each half would be at least this many bytes.
+STEAL_MIN = 16 * 1024 * 1024
+#: Ranges a record may hold (each split adds one); the record stays one 4 KiB write.
+MAX_RANGES = 64
 RECORD_SUFFIX = ".sync2nas-segs"
 RECORD_BYTES = 4096  # the record is one write of this many bytes at offset 0
 
@@ -109,19 +117,51 @@ class SegmentError(Exception):
 
 
 async def pull_range(
-    remote: asyncssh.SFTPClientFile, block: int, fd: int, start: int, end: int,
+    remote: asyncssh.SFTPClientFile, block: int, fd: int, span: Span,
     durable: Callable[[int], None], path: str, every: int | None = None,
 ) -> None:
-    """``[start, end)`` copied into ``fd`` (:func:`.reads.copy_range`) and made durable;
+    """``span`` copied into ``fd`` (:func:`.reads.copy_range`) and made durable;
     ``durable(position)`` after each fdatasync. A short file raises SegmentError."""
     try:
-        await copy_range(remote, block, fd, start, end, every=every or DURABLE_EVERY,
+        await copy_range(remote, block, fd, span, every=every or DURABLE_EVERY,
                          durable=durable)
     except ShortFile:
         raise SegmentError("changed", f"{path}: the server sent fewer bytes than it lists") \
             from None
     await asyncio.to_thread(os.fdatasync, fd)
-    durable(end)
+    durable(span.end)
+
+
+class WorkerRange:
+    """A range a worker process pulls, as the run sees it: its record entry
+    ``[start, end, done]``, and asking the worker to give half of its rest away."""
+
+    def __init__(self, entry: list[int]) -> None:
+        self.entry = entry
+        self.worker: workers.Worker | None = None
+        self.finished = False
+        self._reply: asyncio.Future[int | None] | None = None
+
+    async def split(self) -> int | None:
+        """Where the worker now stops (``[that, old end)`` is the caller's to pull), or
+        None when it would not split (too little left, finished, gone)."""
+        if self.worker is None or self.finished:
+            return None
+        self._reply = asyncio.get_running_loop().create_future()
+        try:
+            if not self.worker.send({"split": STEAL_MIN}):
+                return None
+            return await self._reply
+        finally:
+            self._reply = None
+
+    def answered(self, at: int | None) -> None:
+        if self._reply is not None and not self._reply.done():
+            self._reply.set_result(at)
+
+    def ended(self) -> None:
+        self.finished = True
+        self.answered(None)
 
 
 def possible(settings: SftpSettings) -> bool:
@@ -175,13 +215,15 @@ async def fetch_segmented(
                 os.ftruncate(fd, size)
         progress(size - record.left)
 
-        def durable(index: int) -> Callable[[int], None]:
+        def save() -> None:
+            with local(part):
+                record.save(records)
+
+        def durable(entry: list[int]) -> Callable[[int], None]:
             def update(done: int) -> None:
-                entry = record.ranges[index]
                 progress(done - entry[2])
                 entry[2] = done
-                with local(part):
-                    record.save(records)
+                save()
             return update
 
         try:
@@ -189,13 +231,33 @@ async def fetch_segmented(
                 async with sftp.open(path, "rb", block_size=0) as remote:
                     _same_version(await remote.stat(), job.entry, "since it was listed")
                     block = sftp.limits.max_read_len or 32768
-                    todo = [i for i, (_, end, done) in enumerate(record.ranges) if done < end]
-                    tasks = [asyncio.ensure_future(_in_worker(settings, path, part, i, record,
-                                                              durable(i))) for i in todo[1:]]
-                    if todo:
-                        _, end, done = record.ranges[todo[0]]
-                        tasks.append(asyncio.ensure_future(pull_range(
-                            remote, block, fd, done, end, durable(todo[0]), path)))
+                    todo = [entry for entry in record.ranges if entry[2] < entry[1]]
+                    others = [WorkerRange(entry) for entry in todo[1:]]
+                    tasks = [asyncio.ensure_future(_in_worker(settings, path, part, other,
+                                                              durable(other.entry)))
+                             for other in others]
+
+                    async def own_and_taken() -> None:
+                        """This process's range, then halves of the workers' rests."""
+                        if todo:
+                            await pull_range(remote, block, fd, Span(todo[0][2], todo[0][1]),
+                                             durable(todo[0]), path)
+                        while others and len(record.ranges) < MAX_RANGES:
+                            victim = max(others, key=lambda o: o.entry[1] - o.entry[2])
+                            at = await victim.split()
+                            if at is None:
+                                return
+                            taken = [at, victim.entry[1], at]
+                            victim.entry[1] = at
+                            after = next(i for i, r in enumerate(record.ranges)
+                                         if r is victim.entry)
+                            record.ranges.insert(after + 1, taken)
+                            save()
+                            log.debug("%s: took [%d, %d) from a worker", path, at, taken[1])
+                            await pull_range(remote, block, fd, Span(at, taken[1]),
+                                             durable(taken), path)
+
+                    tasks.append(asyncio.ensure_future(own_and_taken()))
                     try:
                         await asyncio.gather(*tasks)
                     except OSError as exc:  # this process's writes (a lost connection aside)
@@ -244,43 +306,54 @@ def _translated(exc: SegmentError, part: Path) -> Exception:
 
 
 async def _in_worker(
-    settings: SftpSettings, path: str, part: Path, index: int, record: Record,
+    settings: SftpSettings, path: str, part: Path, assigned: WorkerRange,
     durable: Callable[[int], None],
 ) -> None:
-    """Run range ``index`` in a worker process (:mod:`.workers`); its reports update
-    the record."""
-    _, end, done = record.ranges[index]
+    """Have a worker process (:mod:`.workers`) pull the range ``assigned``; its reports
+    update the record, its answers to split requests go to ``assigned``."""
+    _, end, done = assigned.entry
     order = {"parent": os.getpid(), "settings": dataclasses.asdict(settings), "path": path,
              "part": str(part), "start": done, "end": end, "durable_every": DURABLE_EVERY}
-    worker = await workers.start(order)
+    worker = assigned.worker = await workers.start(order)
     try:
         async for message in worker.messages():
             if "done" in message:
                 durable(int(message["done"]))
+            elif "split" in message:
+                assigned.answered(message["split"])
             elif "error" in message:
                 raise SegmentError(message["error"], message["message"],
                                    errno=message.get("errno"))
         returncode = await worker.wait()
-        if record.ranges[index][2] < end:
+        if assigned.entry[2] < assigned.entry[1]:
             raise SegmentError("other", f"exited with {returncode} before the end of its "
                                f"range [{await worker.last_words()}]")
     finally:
+        assigned.ended()
         await worker.stop()
 
 
 # -- the worker process ------------------------------------------------------------
 
-def run_worker(order: dict[str, Any], reports: TextIO) -> None:
-    """Pull the range of ``order`` over a connection of its own; reports go to ``reports``."""
-    asyncio.run(_worker(order, reports))
+def run_worker(orders: int, reports: TextIO) -> None:
+    """Wait for an order on the pipe ``orders``, pull its range over a connection of
+    its own and split it when asked; reports go to ``reports``."""
+    asyncio.run(_worker(orders, reports))
 
 
-async def _worker(order: dict[str, Any], reports: TextIO) -> None:
+async def _worker(orders_fd: int, reports: TextIO) -> None:
     import asyncssh
 
     from .connection import HostKeyPolicy, is_network_error, open_connection
     from .settings import SftpSettings
 
+    orders = asyncio.StreamReader()
+    await asyncio.get_running_loop().connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(orders), os.fdopen(orders_fd, "rb", 0))
+    line = await orders.readline()
+    if not line:
+        return  # dismissed: no order for this run
+    order = json.loads(line)
     values = dict(order["settings"])
     for key in ("ssh_key_path", "known_hosts"):
         values[key] = Path(values[key]) if values.get(key) else None
@@ -299,10 +372,14 @@ async def _worker(order: dict[str, Any], reports: TextIO) -> None:
             fd = os.open(part, os.O_WRONLY | os.O_CLOEXEC)
             try:
                 async with sftp.open(path, "rb", block_size=0) as remote:
-                    await pull_range(remote, sftp.limits.max_read_len or 32768, fd,
-                                     order["start"], order["end"],
-                                     lambda done: _say(done=done), path,
-                                     order["durable_every"])
+                    span = Span(order["start"], order["end"])
+                    splitting = asyncio.ensure_future(_split_when_asked(orders, span, _say))
+                    try:
+                        await pull_range(remote, sftp.limits.max_read_len or 32768, fd, span,
+                                         lambda done: _say(done=done), path,
+                                         order["durable_every"])
+                    finally:
+                        splitting.cancel()
             finally:
                 os.close(fd)
         finally:
@@ -325,11 +402,19 @@ async def _worker(order: dict[str, Any], reports: TextIO) -> None:
             _say(error="other", message=f"{type(exc).__name__}: {exc}")
 
 
+async def _split_when_asked(orders: asyncio.StreamReader, span: Span,
+                            say: Callable[..., None]) -> None:
+    """Answer each ``{"split": at_least}`` request with where the range now ends."""
+    async for line in orders:
+        request = json.loads(line)
+        if "split" in request:
+            say(split=span.split(int(request["split"])))
+
+
 def main() -> None:
-    """A worker started as a new interpreter: the order comes on stdin."""
-    order = json.loads(sys.stdin.readline())
-    workers.prepare_worker(order["parent"])
-    run_worker(order, sys.stdout)
+    """A worker started as a new interpreter (``-m ... <run's pid>``): orders on stdin."""
+    workers.prepare_worker(int(sys.argv[1]))
+    run_worker(sys.stdin.fileno(), sys.stdout)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from .batches import Batcher
 from .connection import is_network_error
 from .durability import sync_files
 from .localpaths import free_name, part_path
-from .reads import DEPTH, ShortFile, copy_range, read_blocks
+from .reads import DEPTH, ShortFile, Span, copy_range, read_blocks
 
 if TYPE_CHECKING:
     import asyncssh
@@ -136,7 +136,7 @@ async def _copy(
 ) -> None:
     """Pipelined reads from ``offset`` to the listed size, written in order."""
     try:
-        await copy_range(remote, block, fd, offset, job.entry.size, every=FLUSH_EVERY,
+        await copy_range(remote, block, fd, Span(offset, job.entry.size), every=FLUSH_EVERY,
                          written=progress, pace=limit.take)
     except ShortFile:  # end of file before the listed size: it shrank
         _same_version(await remote.stat(), job.entry, "during the transfer")
@@ -228,7 +228,7 @@ async def _fetch_small(
 
 async def _read_exactly(remote: asyncssh.SFTPClientFile, job: Job, size: int) -> bytes:
     try:
-        async with contextlib.aclosing(read_blocks(remote, size, 0, size)) as blocks:
+        async with contextlib.aclosing(read_blocks(remote, size, Span(0, size))) as blocks:
             return b"".join([data async for _, data in blocks])
     except ShortFile:
         raise RemoteChanged(

@@ -1,7 +1,9 @@
 """The processes that pull a big file's other ranges (see :mod:`.segments`).
 
 A worker gets one order (a JSON line: settings, remote path, part file, byte range)
-and answers with JSON lines (``{"done": n}`` after each fdatasync, or an error).
+and answers with JSON lines (``{"done": n}`` after each fdatasync, or an error). Later
+lines ask it to split its range (``{"split": at_least}``); it answers where it now
+stops (``{"split": n}``, or null).
 
 Two ways to get one:
 
@@ -42,15 +44,32 @@ class Worker:
 
     def __init__(self, pid: int, reports: asyncio.StreamReader,
                  process: asyncio.subprocess.Process | None = None,
-                 pipe: asyncio.BaseTransport | None = None) -> None:
+                 pipe: asyncio.BaseTransport | None = None, orders: int | None = None,
+                 ) -> None:
         self.pid = pid
         self.reports = reports
         self.process = process  # a new interpreter (None: a forked spare)
         self.pipe = pipe  # a spare's report pipe
+        self.orders = orders  # a spare's order pipe
         self.returncode: int | None = None
         # a new interpreter's stderr, read all along so it never fills its pipe and blocks
         self.errors = asyncio.ensure_future(process.stderr.read()) \
             if process is not None and process.stderr is not None else None
+
+    def send(self, message: dict[str, Any]) -> bool:
+        """Write one more line to the worker; False when it is gone."""
+        try:
+            if self.process is not None and self.process.stdin is not None:
+                if self.process.stdin.is_closing():
+                    return False
+                self.process.stdin.write(_encoded(message))
+            elif self.orders is not None:
+                os.write(self.orders, _encoded(message))  # a short line: never blocks
+            else:
+                return False
+        except OSError:
+            return False
+        return True
 
     async def messages(self) -> AsyncIterator[dict[str, Any]]:
         """The worker's reports until it closes its end."""
@@ -74,6 +93,11 @@ class Worker:
             await self.wait()
         if self.pipe is not None:
             self.pipe.close()
+        if self.orders is not None:
+            os.close(self.orders)
+            self.orders = None
+        if self.process is not None and self.process.stdin is not None:
+            self.process.stdin.close()
         if self.errors is not None and not self.errors.done():
             self.errors.cancel()
 
@@ -94,14 +118,12 @@ async def start(order: dict[str, Any]) -> Worker:
         log.debug("%s: pulled by a forked spare (pid %d)", where, worker.pid)
         return worker
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", f"{__package__}.segments",
+        sys.executable, "-m", f"{__package__}.segments", str(os.getpid()),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     assert process.stdin is not None and process.stdout is not None
     process.stdin.write(_encoded(order))
-    await process.stdin.drain()
-    process.stdin.close()
     log.debug("%s: pulled by a new interpreter (pid %d)", where, process.pid)
     return Worker(process.pid, process.stdout, process)
 
@@ -143,7 +165,7 @@ def _single_threaded() -> bool:
 
 
 class Spare:
-    """A forked copy of the run's process, blocked until it gets its one order."""
+    """A forked copy of the run's process, waiting for its one order."""
 
     def __init__(self, pid: int, orders: int, reports: int) -> None:
         self.pid, self.orders, self.reports = pid, orders, reports
@@ -172,9 +194,9 @@ class Spare:
         reports = asyncio.StreamReader()
         pipe, _ = await loop.connect_read_pipe(
             lambda: asyncio.StreamReaderProtocol(reports), os.fdopen(self.reports, "rb", 0))
-        with os.fdopen(self.orders, "wb") as orders:  # small: never blocks
-            orders.write(_encoded(order))
-        return Worker(self.pid, reports, pipe=pipe)
+        worker = Worker(self.pid, reports, pipe=pipe, orders=self.orders)
+        worker.send(order)
+        return worker
 
     def dismiss(self) -> None:
         """No order for this spare: it exits when its order pipe closes."""
@@ -187,12 +209,8 @@ def _serve(orders: int, reports: int) -> int:
     """In the spare: wait for the order, pull the range, report; the exit status."""
     from .segments import run_worker
 
-    with os.fdopen(orders, "rb") as source:
-        line = source.readline()
-    if not line:
-        return 0
     with os.fdopen(reports, "w", buffering=1) as sink:
-        run_worker(json.loads(line), sink)
+        run_worker(orders, sink)
     return 0
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sync2nas_plugins.sftp.reads import DEPTH, ShortFile, copy_range, read_blocks
+from sync2nas_plugins.sftp.reads import DEPTH, ShortFile, Span, copy_range, read_blocks
 
 
 class MemoryFile:
@@ -43,7 +43,7 @@ class MemoryFile:
 
 
 async def collect(remote: MemoryFile, block: int, start: int, end: int) -> list[tuple[int, bytes]]:
-    async with contextlib.aclosing(read_blocks(remote, block, start, end)) as blocks:  # type: ignore[arg-type]
+    async with contextlib.aclosing(read_blocks(remote, block, Span(start, end))) as blocks:  # type: ignore[arg-type]
         return [item async for item in blocks]
 
 
@@ -77,7 +77,7 @@ def test_pace_is_awaited_before_each_request() -> None:
 
     async def run() -> None:
         remote = MemoryFile(os.urandom(5_500))
-        async with contextlib.aclosing(read_blocks(remote, 2000, 0, 5_500, pace)) as blocks:  # type: ignore[arg-type]
+        async with contextlib.aclosing(read_blocks(remote, 2000, Span(0, 5_500), pace)) as blocks:  # type: ignore[arg-type]
             async for _ in blocks:
                 pass
 
@@ -89,7 +89,7 @@ def test_leaving_early_cancels_the_requests_in_flight() -> None:
     remote = MemoryFile(os.urandom(100_000))
 
     async def run() -> None:
-        async with contextlib.aclosing(read_blocks(remote, 1000, 0, 100_000)) as blocks:  # type: ignore[arg-type]
+        async with contextlib.aclosing(read_blocks(remote, 1000, Span(0, 100_000))) as blocks:  # type: ignore[arg-type]
             async for _ in blocks:
                 break
         await asyncio.sleep(0.01)
@@ -110,7 +110,7 @@ def test_copy_range_writes_at_the_same_offsets_and_reports_durable_prefixes(
     async def run() -> None:
         fd = os.open(target, os.O_WRONLY)
         try:
-            await copy_range(MemoryFile(data), 1000, fd, 30_000, 90_000,  # type: ignore[arg-type]
+            await copy_range(MemoryFile(data), 1000, fd, Span(30_000, 90_000),  # type: ignore[arg-type]
                              every=10_000, durable=durable.append, written=written.append)
         finally:
             os.close(fd)
@@ -133,7 +133,7 @@ def test_copy_range_of_a_shrunk_file_raises_short_file_with_a_clean_prefix(
     async def run() -> None:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT)
         try:
-            await copy_range(MemoryFile(data, short_by=20_000), 1000, fd, 0, 50_000,  # type: ignore[arg-type]
+            await copy_range(MemoryFile(data, short_by=20_000), 1000, fd, Span(0, 50_000),  # type: ignore[arg-type]
                              every=1 << 20)
         finally:
             os.close(fd)
@@ -141,3 +141,32 @@ def test_copy_range_of_a_shrunk_file_raises_short_file_with_a_clean_prefix(
     with pytest.raises(ShortFile):
         asyncio.run(run())
     assert data.startswith(target.read_bytes())
+
+
+def test_a_span_gives_away_half_of_what_is_not_requested_yet() -> None:
+    span = Span(0, 100_000)
+    span.requested = 20_000
+    assert span.split(30_000) == 60_000 and span.end == 60_000  # [60,000, 100,000) away
+    assert span.split(30_000) is None and span.end == 60_000  # 40,000 left: too little
+    span.requested = 60_000
+    assert span.split(1) is None  # everything asked for already
+
+
+def test_a_range_split_while_it_is_read_stops_at_the_new_end() -> None:
+    """Nothing beyond the new end is asked for or handed out."""
+    data = os.urandom(200_000)
+    remote = MemoryFile(data)
+    span = Span(0, 200_000)
+
+    async def run() -> list[tuple[int, bytes]]:
+        blocks = []
+        async with contextlib.aclosing(read_blocks(remote, 1000, span)) as reads:  # type: ignore[arg-type]
+            async for offset, block in reads:
+                blocks.append((offset, block))
+                if offset == 50_000:
+                    assert span.split(1000) == span.requested + (200_000 - span.requested) // 2
+        return blocks
+
+    blocks = asyncio.run(run())
+    assert b"".join(b for _, b in blocks) == data[:span.end]
+    assert 50_000 < span.end < 200_000 and span.requested == span.end

@@ -16,7 +16,7 @@ import pytest
 
 from sync2nas_plugins.sftp import connection
 from sync2nas_plugins.sftp.connection import is_network_error, open_connection
-from sync2nas_plugins.sftp.reads import read_blocks
+from sync2nas_plugins.sftp.reads import Span, read_blocks
 from sync2nas_plugins.sftp.receive import Decrypted, GcmReceiver
 from sync2nas_plugins.sftp.sync import SftpSource
 from tests.support.sshd import CutProxy, Sshd
@@ -47,7 +47,7 @@ def pull(site: Site, relative: str, armed: Callable[[], None] = lambda: None,
             async with sftp.open(f"{site.remote}/{relative}", "rb", block_size=0) as remote:
                 armed()
                 size = (await remote.stat()).size or 0
-                async with contextlib.aclosing(read_blocks(remote, 32768, 0, size)) as reads:
+                async with contextlib.aclosing(read_blocks(remote, 32768, Span(0, size))) as reads:
                     async for offset, data in reads:
                         assert offset == len(blocks)
                         blocks += data
