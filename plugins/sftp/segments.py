@@ -23,7 +23,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -237,27 +237,13 @@ async def fetch_segmented(
                                                               durable(other.entry)))
                              for other in others]
 
-                    async def own_and_taken() -> None:
-                        """This process's range, then halves of the workers' rests."""
-                        if todo:
-                            await pull_range(remote, block, fd, Span(todo[0][2], todo[0][1]),
-                                             durable(todo[0]), path)
-                        while others and len(record.ranges) < MAX_RANGES:
-                            victim = max(others, key=lambda o: o.entry[1] - o.entry[2])
-                            at = await victim.split()
-                            if at is None:
-                                return
-                            taken = [at, victim.entry[1], at]
-                            victim.entry[1] = at
-                            after = next(i for i, r in enumerate(record.ranges)
-                                         if r is victim.entry)
-                            record.ranges.insert(after + 1, taken)
-                            save()
-                            log.debug("%s: took [%d, %d) from a worker", path, at, taken[1])
-                            await pull_range(remote, block, fd, Span(at, taken[1]),
-                                             durable(taken), path)
+                    async def pull(entry: list[int]) -> None:
+                        await pull_range(remote, block, fd, Span(entry[2], entry[1]),
+                                         durable(entry), path)
 
-                    tasks.append(asyncio.ensure_future(own_and_taken()))
+                    tasks.append(asyncio.ensure_future(
+                        _own_then_taken(todo[0] if todo else None, others, record, save, pull,
+                                        path)))
                     try:
                         await asyncio.gather(*tasks)
                     except OSError as exc:  # this process's writes (a lost connection aside)
@@ -288,6 +274,28 @@ async def fetch_segmented(
         return install(part, job)
 
 
+async def _own_then_taken(
+    own: list[int] | None, others: list[WorkerRange], record: Record,
+    save: Callable[[], None], pull: Callable[[list[int]], Awaitable[None]], path: str,
+) -> None:
+    """Pull this process's range ``own``, then, while a worker agrees to split its
+    range, the half it gives away (a new entry in ``record`` right after its own)."""
+    if own is not None:
+        await pull(own)
+    while others and len(record.ranges) < MAX_RANGES:
+        busiest = max(others, key=lambda other: other.entry[1] - other.entry[2])
+        at = await busiest.split()
+        if at is None:
+            return
+        taken = [at, busiest.entry[1], at]
+        busiest.entry[1] = at
+        after = next(i for i, entry in enumerate(record.ranges) if entry is busiest.entry)
+        record.ranges.insert(after + 1, taken)
+        save()
+        log.debug("%s: took [%d, %d) from a worker", path, at, taken[1])
+        await pull(taken)
+
+
 def _translated(exc: SegmentError, part: Path) -> Exception:
     from .connection import NetworkError
     from .transfer import LocalDiskError, RemoteChanged, RemoteFileError
@@ -312,8 +320,8 @@ async def _in_worker(
     """Have a worker process (:mod:`.workers`) pull the range ``assigned``; its reports
     update the record, its answers to split requests go to ``assigned``."""
     _, end, done = assigned.entry
-    order = {"parent": os.getpid(), "settings": dataclasses.asdict(settings), "path": path,
-             "part": str(part), "start": done, "end": end, "durable_every": DURABLE_EVERY}
+    order = {"settings": dataclasses.asdict(settings), "path": path, "part": str(part),
+             "start": done, "end": end, "durable_every": DURABLE_EVERY}
     worker = assigned.worker = await workers.start(order)
     try:
         async for message in worker.messages():
