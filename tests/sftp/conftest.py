@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from click.testing import CliRunner, Result
 
 from sync2nas_core import App, DownloadRecord, DownloadState, Storage
 from sync2nas_core.cli import build_cli
+from sync2nas_plugins.sftp import segments
+from sync2nas_plugins.sftp.connection import open_connection
 from sync2nas_plugins.sftp.localpaths import PART_SUFFIX
 from sync2nas_plugins.sftp.segments import RECORD_SUFFIX
-from sync2nas_plugins.sftp.sync import LOCK_NAME
-from tests.support.sshd import Sshd, cut_proxy, own_sshd, sshd  # noqa: F401
+from sync2nas_plugins.sftp.sync import LOCK_NAME, SftpSource
+from tests.support.sshd import CutProxy, Sshd, cut_proxy, own_sshd, sshd  # noqa: F401
+
+T = TypeVar("T")
 
 #: Only the plugins these tests need, so other plugins' state cannot interfere.
 PLUGINS = {"SYNC2NAS_LOAD_PLUGINS": "sftp,storage_sqlite"}
@@ -128,3 +134,33 @@ class Site:
 def site(sshd: Sshd, tmp_path: Path) -> Iterator[Site]:  # noqa: F811
     """A remote tree under ``remote/tv`` on the session sshd, its host key pinned."""
     yield Site(sshd, tmp_path)
+
+
+def proxied(server: Sshd, tmp_path: Path, proxy: CutProxy) -> Site:
+    """A site that reaches ``server`` through ``proxy`` (its host key pinned there)."""
+    site = Site(server, tmp_path, port=proxy.port)
+    site.known_hosts.write_text(server.known_hosts_line(port=proxy.port))
+    return site
+
+
+def on_connection(site: Site, action: Callable[[Any, Any], Awaitable[T]]) -> T:
+    """``action(conn, sftp)`` on one connection made as the plugin makes them (the
+    site's settings and host-key policy); the connection is closed after."""
+    source = SftpSource(site.app().config.section("SFTP"))
+
+    async def run() -> T:
+        conn, sftp = await open_connection(source.settings, source.open_pool().policy)
+        try:
+            return await action(conn, sftp)
+        finally:
+            conn.close()
+            await conn.wait_closed()
+
+    return asyncio.run(run())
+
+
+@pytest.fixture
+def small_segments(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files from 1 MiB on are pulled in segments, recorded every MiB."""
+    monkeypatch.setattr(segments, "SEGMENT_MIN", 1 << 20)
+    monkeypatch.setattr(segments, "DURABLE_EVERY", 1 << 20)

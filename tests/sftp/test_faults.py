@@ -22,7 +22,7 @@ from sync2nas_plugins.sftp.segments import RECORD_SUFFIX
 from sync2nas_plugins.sftp.sync import LOCK_NAME
 from tests.support.sshd import CutProxy, Sshd
 
-from .conftest import PLUGINS, Site, digest, ours
+from .conftest import PLUGINS, Site, digest, ours, proxied
 
 SYNC2NAS = str(Path(sys.executable).with_name("sync2nas"))
 
@@ -44,12 +44,6 @@ def wait_for_part(site: Site, name: str, at_least: int, timeout: float = 60) -> 
                 return part
         time.sleep(0.02)
     raise AssertionError(f"no partial download of {name} reached {at_least} bytes")
-
-
-def proxied(server: Sshd, tmp_path: Path, proxy: CutProxy) -> Site:
-    site = Site(server, tmp_path, port=proxy.port)
-    site.known_hosts.write_text(server.known_hosts_line(port=proxy.port))
-    return site
 
 
 @pytest.mark.parametrize("cuts", [(1_500, 1_000_000, 3_000_000, 5_500_000), (40_000, 2_500_000)])
@@ -237,13 +231,6 @@ def test_a_killed_re_pull_of_a_replaced_file_still_leaves_one_copy(site: Site) -
 
 SEGMENTED = ("from sync2nas_plugins.sftp import segments; segments.SEGMENT_MIN = 1 << 20; "
              "segments.DURABLE_EVERY = 1 << 20; from sync2nas_core.cli import main; main()")
-
-
-@pytest.fixture
-def small_segments(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Files from 1 MiB on are pulled in segments, recorded every MiB."""
-    monkeypatch.setattr(segments, "SEGMENT_MIN", 1 << 20)
-    monkeypatch.setattr(segments, "DURABLE_EVERY", 1 << 20)
 
 
 def no_leftovers(site: Site) -> None:

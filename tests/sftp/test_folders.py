@@ -3,34 +3,17 @@ malformed reply refused, and the asyncssh internals it relies on."""
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import os
-from collections.abc import Callable
 from typing import Any
 
 import asyncssh
 import pytest
 
-from sync2nas_plugins.sftp.connection import SFTP_VERSION, open_connection
+from sync2nas_plugins.sftp.connection import SFTP_VERSION
 from sync2nas_plugins.sftp.folders import Entry, parse_names, read_folder
-from sync2nas_plugins.sftp.sync import SftpSource
 
-from .conftest import Site
-
-
-def with_client(site: Site, action: Callable[[asyncssh.SFTPClient], Any]) -> Any:
-    source = SftpSource(site.app().config.section("SFTP"))
-
-    async def run() -> Any:
-        conn, sftp = await open_connection(source.settings, source.open_pool().policy)
-        try:
-            return await action(sftp)
-        finally:
-            conn.close()
-            await conn.wait_closed()
-
-    return asyncio.run(run())
+from .conftest import Site, on_connection
 
 
 def test_the_asyncssh_internals_read_folder_relies_on() -> None:
@@ -58,12 +41,12 @@ def test_read_folder_sees_what_asyncssh_readdir_sees(site: Site) -> None:
     with open(os.path.join(os.fsencode(folder), b"bad\xff.mkv"), "wb") as handle:
         handle.write(b"abc")
 
-    async def both(sftp: asyncssh.SFTPClient) -> tuple[list[Entry], list[Entry]]:
+    async def both(_: Any, sftp: asyncssh.SFTPClient) -> tuple[list[Entry], list[Entry]]:
         ours = await read_folder(sftp, str(folder))
         theirs = [Entry.of(n.filename, n.attrs) for n in await sftp.readdir(str(folder))]
         return ours, theirs
 
-    ours, theirs = with_client(site, both)
+    ours, theirs = on_connection(site, both)
     assert sorted(ours) == sorted(theirs)
     assert len(ours) == 250 + 3 + 1 + 2  # and "." and ".."
     by_name = {entry.filename: entry for entry in ours}
@@ -73,11 +56,11 @@ def test_read_folder_sees_what_asyncssh_readdir_sees(site: Site) -> None:
 
 
 def test_a_folder_that_cannot_be_read_raises_the_servers_error(site: Site) -> None:
-    async def missing(sftp: asyncssh.SFTPClient) -> None:
+    async def missing(_: Any, sftp: asyncssh.SFTPClient) -> None:
         await read_folder(sftp, str(site.remote / "nowhere"))
 
     with pytest.raises(asyncssh.SFTPNoSuchFile):
-        with_client(site, missing)
+        on_connection(site, missing)
 
 
 def names_reply(*names: asyncssh.SFTPName) -> bytes:

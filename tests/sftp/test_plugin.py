@@ -16,7 +16,7 @@ from sync2nas_core.plugins import create_plugin_manager
 from sync2nas_plugins.sftp.hostkeys import known_hosts_line
 from sync2nas_plugins.sftp.sync import SftpSource
 
-from .conftest import PLUGINS, Site
+from .conftest import PLUGINS, Site, on_connection
 
 
 def test_importing_the_plugin_does_not_import_the_ssh_library() -> None:
@@ -76,24 +76,17 @@ def test_the_asyncssh_internals_the_write_coalescing_relies_on(site: Site) -> No
     from sync2nas_plugins.sftp.connection import (
         CoalescingTransport,
         CoalescingWriter,
-        open_connection,
     )
 
     assert "self._transport.write(" in inspect.getsource(asyncssh.connection.SSHConnection._send)
     assert "self._writer.write(" in inspect.getsource(asyncssh.sftp.SFTPHandler.send_packet)
-    source = SftpSource(site.app().config.section("SFTP"))
     site.add("tv/a.mkv", b"hello")
 
-    async def check() -> None:
-        conn, sftp = await open_connection(source.settings, source.open_pool().policy)
-        try:
-            assert isinstance(conn._transport, CoalescingTransport)
-            assert isinstance(sftp._handler._writer, CoalescingWriter)
-            async with sftp.open(f"{site.remote}/tv/a.mkv", "rb") as remote:
-                reads = [remote.read(1, offset) for offset in range(5)]  # one send()
-                assert b"".join(await asyncio.gather(*reads)) == b"hello"
-        finally:
-            conn.close()
-            await conn.wait_closed()
+    async def check(conn: asyncssh.SSHClientConnection, sftp: asyncssh.SFTPClient) -> None:
+        assert isinstance(conn._transport, CoalescingTransport)
+        assert isinstance(sftp._handler._writer, CoalescingWriter)
+        async with sftp.open(f"{site.remote}/tv/a.mkv", "rb") as remote:
+            reads = [remote.read(1, offset) for offset in range(5)]  # one send()
+            assert b"".join(await asyncio.gather(*reads)) == b"hello"
 
-    asyncio.run(check())
+    on_connection(site, check)

@@ -3,7 +3,6 @@ rekeying, another cipher, a corrupted byte, and the asyncssh internals it relies
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import inspect
 import os
@@ -15,50 +14,36 @@ import asyncssh
 import pytest
 
 from sync2nas_plugins.sftp import connection
-from sync2nas_plugins.sftp.connection import is_network_error, open_connection
+from sync2nas_plugins.sftp.connection import is_network_error
 from sync2nas_plugins.sftp.reads import Span, read_blocks
 from sync2nas_plugins.sftp.receive import Decrypted, GcmReceiver
-from sync2nas_plugins.sftp.sync import SftpSource
 from tests.support.sshd import CutProxy, Sshd
 
-from .conftest import Site
+from .conftest import Site, on_connection, proxied
 
 SIZE = 3_000_000
-
-
-def proxied(server: Sshd, tmp_path: Path, proxy: CutProxy) -> Site:
-    site = Site(server, tmp_path, port=proxy.port)
-    site.known_hosts.write_text(server.known_hosts_line(port=proxy.port))
-    return site
 
 
 def pull(site: Site, relative: str, armed: Callable[[], None] = lambda: None,
          ) -> tuple[bytes, GcmReceiver, list[Any]]:
     """Read the remote file ``relative`` over one connection (``armed()`` once it is
     open); returns its bytes, the connection's receiver and the decryptions seen."""
-    source = SftpSource(site.app().config.section("SFTP"))
 
-    async def run() -> tuple[bytes, GcmReceiver, list[Any]]:
-        conn, sftp = await open_connection(source.settings, source.open_pool().policy)
-        receiver = conn.data_received.__self__
+    async def run(conn: Any, sftp: Any) -> tuple[bytes, GcmReceiver, list[Any]]:
         seen: list[Any] = []
         blocks = bytearray()
-        try:
-            async with sftp.open(f"{site.remote}/{relative}", "rb", block_size=0) as remote:
-                armed()
-                size = (await remote.stat()).size or 0
-                async with contextlib.aclosing(read_blocks(remote, 32768, Span(0, size))) as reads:
-                    async for offset, data in reads:
-                        assert offset == len(blocks)
-                        blocks += data
-                        if conn._recv_encryption not in seen:
-                            seen.append(conn._recv_encryption)
-        finally:
-            conn.close()
-            await conn.wait_closed()
-        return bytes(blocks), receiver, seen
+        async with sftp.open(f"{site.remote}/{relative}", "rb", block_size=0) as remote:
+            armed()
+            size = (await remote.stat()).size or 0
+            async with contextlib.aclosing(read_blocks(remote, 32768, Span(0, size))) as reads:
+                async for offset, data in reads:
+                    assert offset == len(blocks)
+                    blocks += data
+                    if conn._recv_encryption not in seen:
+                        seen.append(conn._recv_encryption)
+        return bytes(blocks), conn.data_received.__self__, seen
 
-    return asyncio.run(run())
+    return on_connection(site, run)
 
 
 def test_the_asyncssh_internals_the_receiver_relies_on() -> None:
@@ -170,53 +155,41 @@ def test_a_corrupted_byte_is_retried_and_the_file_arrives_intact(
 def test_channel_data_that_is_not_well_formed_is_left_to_asyncssh(site: Site) -> None:
     """Another packet type, an unknown channel, a length that disagrees with the
     packet, more than the window: asyncssh processes those (and explains them)."""
-    source = SftpSource(site.app().config.section("SFTP"))
 
-    async def check() -> list[bool]:
-        conn, _ = await open_connection(source.settings, source.open_pool().policy)
-        try:
-            receiver = conn.data_received.__self__
-            channel_id = next(iter(conn._channels))
-            window = conn._channels[channel_id]._recv_window
+    async def check(conn: Any, _: Any) -> list[bool]:
+        receiver = conn.data_received.__self__
+        channel_id = next(iter(conn._channels))
+        window = conn._channels[channel_id]._recv_window
 
-            def packet(kind: int, channel: int, size: int, data: bytes) -> bytes:
-                return (bytes([4, kind]) + channel.to_bytes(4, "big") + size.to_bytes(4, "big")
-                        + data + bytes(4))
+        def packet(kind: int, channel: int, size: int, data: bytes) -> bytes:
+            return (bytes([4, kind]) + channel.to_bytes(4, "big") + size.to_bytes(4, "big")
+                    + data + bytes(4))
 
-            return [receiver._channel_data(p) for p in (
-                packet(95, channel_id, 3, b"abc"),  # extended data
-                packet(94, 9999, 3, b"abc"),  # unknown channel
-                packet(94, channel_id, 4, b"abc"),  # length disagrees
-                packet(94, channel_id, window + 1, bytes(window + 1)),  # beyond the window
-                b"\x04\x5e",  # too short
-            )]
-        finally:
-            conn.close()
-            await conn.wait_closed()
+        return [receiver._channel_data(p) for p in (
+            packet(95, channel_id, 3, b"abc"),  # extended data
+            packet(94, 9999, 3, b"abc"),  # unknown channel
+            packet(94, channel_id, 4, b"abc"),  # length disagrees
+            packet(94, channel_id, window + 1, bytes(window + 1)),  # beyond the window
+            b"\x04\x5e",  # too short
+        )]
 
-    assert asyncio.run(check()) == [False] * 5
+    assert on_connection(site, check) == [False] * 5
 
 
 def test_what_asyncssh_holds_of_a_packet_is_taken_back_whole(site: Site) -> None:
     """After a hand-over asyncssh may be within a packet (its first block in
     ``_packet``, the rest so far in ``_inpbuf``): the next read takes both back, in
     order. While it processes a packet in a task, the bytes stay with asyncssh."""
-    source = SftpSource(site.app().config.section("SFTP"))
 
-    async def check() -> tuple[bool, bytes, bool, bool]:
-        conn, _ = await open_connection(source.settings, source.open_pool().policy)
-        try:
-            receiver = conn.data_received.__self__
-            conn._recv_handler, conn._packet, conn._inpbuf = conn._recv_packet, b"A" * 16, b"BC"
-            taken = receiver._take_over()
-            state = (conn._recv_handler == conn._recv_pkthdr, conn._packet, conn._inpbuf)
-            leftover, receiver.leftover = receiver.leftover, b""
-            conn._recv_handler = lambda: False  # a packet processed in a task
-            busy = receiver._take_over()
-            conn._recv_handler = conn._recv_pkthdr
-            return taken and state == (True, b"", b""), leftover, busy, receiver.failed
-        finally:
-            conn.close()
-            await conn.wait_closed()
+    async def check(conn: Any, _: Any) -> tuple[bool, bytes, bool, bool]:
+        receiver = conn.data_received.__self__
+        conn._recv_handler, conn._packet, conn._inpbuf = conn._recv_packet, b"A" * 16, b"BC"
+        taken = receiver._take_over()
+        state = (conn._recv_handler == conn._recv_pkthdr, conn._packet, conn._inpbuf)
+        leftover, receiver.leftover = receiver.leftover, b""
+        conn._recv_handler = lambda: False  # a packet processed in a task
+        busy = receiver._take_over()
+        conn._recv_handler = conn._recv_pkthdr
+        return taken and state == (True, b"", b""), leftover, busy, receiver.failed
 
-    assert asyncio.run(check()) == (True, b"A" * 16 + b"BC", False, False)
+    assert on_connection(site, check) == (True, b"A" * 16 + b"BC", False, False)

@@ -15,19 +15,16 @@ from sync2nas_plugins.sftp import segments
 from sync2nas_plugins.sftp.localpaths import part_path
 from tests.support.sshd import CutProxy, Sshd
 
-from .conftest import Site
-from .test_faults import no_leftovers, proxied
+from .conftest import Site, proxied
+from .test_faults import no_leftovers
 
 SIZE = 40_000_000
 MTIME = 1_000_000
 
 
 @pytest.fixture
-def small_segments(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Files from 1 MiB on are pulled in segments, recorded every MiB, split down to
-    halves of 1 MiB."""
-    monkeypatch.setattr(segments, "SEGMENT_MIN", 1 << 20)
-    monkeypatch.setattr(segments, "DURABLE_EVERY", 1 << 20)
+def small_halves(small_segments: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small segments (conftest), split down to halves of 1 MiB."""
     monkeypatch.setattr(segments, "STEAL_MIN", 1 << 20)
 
 
@@ -54,7 +51,7 @@ def resumable(site: Site, data: bytes, ranges: list[list[int]]) -> Path:
 
 
 def test_the_run_takes_half_of_a_slow_workers_rest(
-    sshd: Sshd, cut_proxy: CutProxy, tmp_path: Path, small_segments: None,
+    sshd: Sshd, cut_proxy: CutProxy, tmp_path: Path, small_halves: None,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Its own range is all but done, the worker's untouched: the run asks the worker
@@ -77,7 +74,7 @@ def test_the_run_takes_half_of_a_slow_workers_rest(
 
 
 def test_a_record_with_more_ranges_than_processes_resumes_every_range(
-    site: Site, small_segments: None,
+    site: Site, small_halves: None,
 ) -> None:
     """After a split and a kill: three ranges, each partly done. The run pulls the
     first, workers the others, and only the missing bytes."""
@@ -94,7 +91,7 @@ def test_a_record_with_more_ranges_than_processes_resumes_every_range(
 
 
 def test_a_worker_that_cannot_split_any_more_says_so(
-    site: Site, small_segments: None, monkeypatch: pytest.MonkeyPatch,
+    site: Site, small_halves: None, monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Ranges too small to halve: no split, and the file is whole all the same."""

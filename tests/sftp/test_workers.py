@@ -17,8 +17,8 @@ from sync2nas_core import DownloadState
 from sync2nas_plugins.sftp import segments
 from tests.support.sshd import CutProxy, Sshd
 
-from .conftest import PLUGINS, Site
-from .test_faults import SEGMENTED, proxied
+from .conftest import PLUGINS, Site, proxied
+from .test_faults import SEGMENTED
 
 SIZE = 6_000_000
 
