@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from sync2nas_core import App
+from sync2nas_core import App, Storage
 
 from .connection import ConnectError, NetworkError
 from .hostkeys import HostKeyError
@@ -25,6 +27,19 @@ def _incoming(app: App) -> Path:
     return Path(app.config.get("Transfers", "incoming"))
 
 
+@contextmanager
+def _storage(app: App, read_only: bool) -> Iterator[Storage]:
+    """The configured storage, closed afterwards; an error the user must read
+    (:data:`EXPLAINED`) ends the command with its message."""
+    storage = app.open_storage(read_only=read_only)
+    try:
+        yield storage
+    except EXPLAINED as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        storage.close()
+
+
 def register(cli: click.Group) -> None:
     """Mount the commands on the ``sync2nas`` group."""
     cli.add_command(download_from_remote)
@@ -37,17 +52,11 @@ def register(cli: click.Group) -> None:
 @click.pass_obj
 def download_from_remote(app: App, dry_run: bool) -> None:
     """Pull new files from the SFTP server into the incoming folder."""
-    source = _source(app)
-    storage = app.open_storage(read_only=dry_run)
-    try:
-        summary = source.download(
+    with _storage(app, read_only=dry_run) as storage:
+        summary = _source(app).download(
             storage, _incoming(app), dry_run=dry_run, show_progress=True,
             on_downloaded=lambda record: app.notify("file_downloaded", record=record),
         )
-    except EXPLAINED as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        storage.close()
     _report(summary, dry_run)
     if summary.failed:
         sys.exit(1)
@@ -81,14 +90,8 @@ def _report(summary: Summary, dry_run: bool) -> None:
 @click.pass_obj
 def bootstrap_downloads(app: App, dry_run: bool) -> None:
     """Record every current remote file as already pulled (keeps all other history)."""
-    source = _source(app)
-    storage = app.open_storage(read_only=dry_run)
-    try:
-        listing, recorded = source.bootstrap(storage, dry_run=dry_run)
-    except EXPLAINED as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        storage.close()
+    with _storage(app, read_only=dry_run) as storage:
+        listing, recorded = _source(app).bootstrap(storage, dry_run=dry_run)
     for problem in listing.problems:
         click.secho(f"warning: {problem}", fg="yellow", err=True)
     verb = "would record" if dry_run else "recorded"
