@@ -138,24 +138,33 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(mountpoint)], check=True)
 
 
+def stopped_by_a_full_disk(site: Site, relative: str) -> None:
+    """A run stops on the full disk, says the partial file is kept, and lists
+    ``relative`` again (the error recorded)."""
+    result = site.run("download-from-remote")
+    assert result.exit_code == 1
+    assert "disk full" in result.output and "partial file is kept" in result.output
+    record = site.records()[f"{site.remote}/{relative}"]
+    assert record.state == DownloadState.LISTED and "disk full" in (record.last_error or "")
+
+
+def mirrored_once_there_is_space(site: Site, small_disk: Path) -> None:
+    """With the disk grown, a rerun ends with every file pulled and recorded."""
+    subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
+    result = site.run("download-from-remote")
+    assert result.exit_code == 0, result.output
+    site.assert_mirrored()
+
+
 def test_a_full_disk_stops_cleanly_and_keeps_the_partial_file(
     site: Site, small_disk: Path
 ) -> None:
     size = 5_000_000
     site.add("tv/big.mkv", size)
-    result = site.run("download-from-remote")
-    assert result.exit_code == 1
-    assert "disk full" in result.output and "partial file is kept" in result.output
+    stopped_by_a_full_disk(site, "tv/big.mkv")
     part = next(p for p in small_disk.rglob("*") if ours(p) and p.name != ".sync2nas-download.lock")
-    kept = part.stat().st_size
-    assert 0 < kept < size
-    record = site.records()[f"{site.remote}/tv/big.mkv"]
-    assert record.state == DownloadState.LISTED and "disk full" in (record.last_error or "")
-
-    subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
-    result = site.run("download-from-remote")
-    assert result.exit_code == 0, result.output
-    site.assert_mirrored()
+    assert 0 < part.stat().st_size < size
+    mirrored_once_there_is_space(site, small_disk)
 
 
 def test_a_disk_filling_up_among_many_small_files_stops_with_every_record_true(
@@ -178,11 +187,7 @@ def test_a_disk_filling_up_among_many_small_files_stops_with_every_record_true(
     downloaded = [Path(r.local_path or "").relative_to(site.incoming)
                   for r in site.records().values() if r.state == DownloadState.DOWNLOADED]
     assert downloaded and all(str(path) in pulled for path in downloaded)
-
-    subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
-    result = site.run("download-from-remote")
-    assert result.exit_code == 0, result.output
-    site.assert_mirrored()
+    mirrored_once_there_is_space(site, small_disk)
 
 
 def test_a_file_changed_during_the_transfer_is_restarted_not_stitched(site: Site) -> None:
@@ -368,15 +373,7 @@ def test_a_full_disk_during_a_segmented_pull_stops_and_resumes(
     site: Site, small_disk: Path, small_segments: None
 ) -> None:
     site.add("tv/big.mkv", 5_000_000)
-    result = site.run("download-from-remote")
-    assert result.exit_code == 1
-    assert "disk full" in result.output and "partial file is kept" in result.output
+    stopped_by_a_full_disk(site, "tv/big.mkv")
     assert list(small_disk.rglob(f"*{RECORD_SUFFIX}")) and list(small_disk.rglob(f"*{PART_SUFFIX}"))
-    record = site.records()[f"{site.remote}/tv/big.mkv"]
-    assert record.state == DownloadState.LISTED and "disk full" in (record.last_error or "")
-
-    subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
-    result = site.run("download-from-remote")
-    assert result.exit_code == 0, result.output
-    site.assert_mirrored()
+    mirrored_once_there_is_space(site, small_disk)
     no_leftovers(site)
