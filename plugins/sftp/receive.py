@@ -106,13 +106,14 @@ class GcmReceiver:
             view = rest
         position, size = 0, len(view)
         while size - position >= 4:
-            if self._decryption() is None:  # a rekey switched to another cipher
+            decryption = self._decryption()
+            if decryption is None:  # a rekey switched to another cipher
                 self._hand_over(view[position:])
                 return
             end = position + self._packet_size(view[position:position + 4])
             if end > size:
                 break
-            if not self._process(view[position:end]):
+            if not self._process(view[position:end], decryption):
                 self._hand_over(view[end:])
                 return
             position = end
@@ -132,7 +133,9 @@ class GcmReceiver:
             self.leftover += view
             return None
         packet, self.leftover = self.leftover + view[:missing], b""
-        if not self._process(memoryview(packet)):
+        decryption = self._decryption()  # as when the packet began: nothing ran since
+        assert decryption is not None
+        if not self._process(memoryview(packet), decryption):
             self._hand_over(view[missing:])
             return None
         return view[missing:]
@@ -143,12 +146,10 @@ class GcmReceiver:
             raise ProtocolError("Max packet size exceeded")
         return 4 + size + TAG
 
-    def _process(self, packet: memoryview) -> bool:
+    def _process(self, packet: memoryview, decryption: Decrypted) -> bool:
         """Decrypt ``packet`` and deliver or process it; True when the next packet can
         come this way too (asyncssh at a packet boundary again)."""
         conn = self.conn
-        decryption = self._decryption()
-        assert decryption is not None
         plaintext = decryption.decrypt(packet)
         if self._channel_data(plaintext):
             return True
