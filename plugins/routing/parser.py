@@ -14,6 +14,10 @@ decides whether 13 is absolute). A season pack (``Show.S01.1080p``) is kind
 ``episode`` with no episodes. A dated episode (``Show.2024.03.01``) is kind
 ``episode`` with the year set; ``ParsedName`` has no field for the day yet.
 Season 0 and OVA/OAD/ONA/SP/NCOP/NCED words make kind ``special``.
+
+Names over :data:`MAX_NAME_CHARS` are not read: no filesystem allows them, and
+several of the patterns take time growing with the square of the length on
+hostile input (``'(2019) ' * 14000``), so the bound keeps every parse fast.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from sync2nas_core import ParsedName
 
 from . import patterns as rx
 
+#: Longest name read, in characters (file names stop at 255 bytes on every filesystem).
+MAX_NAME_CHARS = 1024
 #: Largest multi-episode range expanded into single numbers (``01-12`` batch).
 MAX_RANGE = 400
 _TRIM = " .-–([{~,"
@@ -57,7 +63,12 @@ class _Marker:
 
 
 def parse_name(name: str) -> ParsedName:
-    """Parse one bare file or folder name; never raises, unknown fields stay ``None``."""
+    """Parse one bare file or folder name; never raises, unknown fields stay ``None``.
+
+    A name over :data:`MAX_NAME_CHARS` says nothing: the answer is all unknown.
+    """
+    if len(name) > MAX_NAME_CHARS:
+        return ParsedName()
     stem, extension = split_extension(name.strip())
     if extension in rx.SIDECAR_EXTENSIONS:
         stem = rx.LANGUAGE_SUFFIX.sub("", stem)

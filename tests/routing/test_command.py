@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 from sync2nas_core import ParsedName, hookimpl
 from sync2nas_core.plugins import create_plugin_manager
@@ -127,3 +128,13 @@ def test_import_of_the_plugin_does_not_compile_the_parser():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_a_name_over_the_limit_is_refused_at_once(run_cli, in_tmp_dir):
+    started = time.perf_counter()
+    result = run_cli("parse", "Show.S01E01.mkv", "(2019) " * 14000)
+    assert time.perf_counter() - started < 2.0
+    assert result.exit_code == 2
+    assert "name 2 is 98,000 characters long; names over 1,024 characters are refused" \
+        in result.output
+    assert "(2019) (2019)" not in result.output  # the name itself is not echoed back

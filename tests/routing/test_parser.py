@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
 from sync2nas_core import ParsedName
 from sync2nas_plugins.routing import sync2nas_parse_filename
-from sync2nas_plugins.routing.parser import is_media_name, parse_name, split_extension
+from sync2nas_plugins.routing.parser import (
+    MAX_NAME_CHARS,
+    is_media_name,
+    parse_name,
+    split_extension,
+)
 
 CASES = Path(__file__).with_name("parser_cases.tsv")
 
@@ -165,3 +171,35 @@ def test_parsed_names_are_plain_values():
         release_group="SubsPlease", resolution="1080p", extension="mkv", crc32="D7A1E0F2",
         kind="episode",
     )
+
+
+#: Names the regexes rescan or backtrack on: time grows with the square of their length.
+HOSTILE_UNITS = ["(2019) ", ".2019.", "(.2019", "[1]", "] [", "[a] [", "  complete", "01-", "a.b."]
+
+
+def hostile(unit: str, length: int) -> str:
+    return (unit * (length // len(unit) + 1))[:length]
+
+
+@pytest.mark.parametrize("unit", HOSTILE_UNITS)
+def test_a_hostile_name_of_100_kb_is_answered_at_once(unit):
+    started = time.perf_counter()
+    parsed = parse_name(hostile(unit, 100_000))
+    assert time.perf_counter() - started < 2.0
+    assert parsed == ParsedName()  # longer than any file name: not read
+
+
+@pytest.mark.parametrize("unit", HOSTILE_UNITS)
+def test_hostile_names_up_to_the_limit_parse_quickly(unit):
+    started = time.perf_counter()
+    parsed = parse_name(hostile(unit, MAX_NAME_CHARS))
+    assert time.perf_counter() - started < 0.5
+    assert isinstance(parsed, ParsedName)
+
+
+def test_a_name_of_exactly_the_limit_is_still_read():
+    name = "Show.Name.S01E02." + "x" * (MAX_NAME_CHARS - len("Show.Name.S01E02..mkv")) + ".mkv"
+    assert len(name) == MAX_NAME_CHARS
+    parsed = parse_name(name)
+    assert (parsed.title, parsed.season, parsed.episodes) == ("Show Name", 1, (2,))
+    assert parse_name(name + "x").title is None
