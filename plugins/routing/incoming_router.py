@@ -3,19 +3,28 @@
 :class:`IncomingRun` plans each file and carries the plan out (unless it is a
 dry run), yielding outcomes as it goes; :class:`IncomingRouter` is what the
 ``routing`` RouterType's factory returns: the core's ``Router`` protocol over it.
+
+A pass that moves files holds the database-wide lock ``route`` from its scan to
+its end, so two routers (``route-files``, ``run``, on one machine or two sharing
+a database) never file the same incoming file; the second stops with
+:class:`~sync2nas_core.LockedError` naming the lock. A dry run takes no lock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from sync2nas_core import App, RouteOutcome, Storage
 
-from .incoming import remove_empty_folders, scan_incoming
+from .incoming import IncomingScan, remove_empty_folders, scan_incoming
 from .lookup import Lookup
 from .planner import Planner
 from .router import Outcome, Router, predicted
+
+#: The ``Storage.run_lock`` name a routing pass holds (``run`` holds "run" around it).
+ROUTE_LOCK = "route"
 
 
 class IncomingRun:
@@ -29,25 +38,36 @@ class IncomingRun:
         self.command, self.dry_run = command, dry_run
         self.settings = app.config.section("Routing")
         self.auto_add = bool(self.settings.get("auto_add")) if auto_add is None else auto_add
-        self.scan = scan_incoming(root)
-        if paths is not None:
-            wanted = {Path(path).resolve() for path in paths}
-            self.scan.files = [item for item in self.scan.files if item.path.resolve() in wanted]
+        self.paths = paths
+        self.scan = IncomingScan()  # filled in when the pass starts
         self.removed: list[Path] = []
 
     def outcomes(self, should_stop: Callable[[], bool] = lambda: False) -> Iterator[Outcome]:
         """Plan (and, unless a dry run, carry out) each file in name order."""
-        with Lookup(self.app, self.storage, command=self.command, dry_run=self.dry_run) as lookup:
-            planner = Planner(self.app, self.storage, self.settings, lookup,
-                              auto_add=self.auto_add)
-            router = None if self.dry_run else Router(self.app, self.storage, planner)
-            for item in self.scan.files:
-                if should_stop():
-                    break
-                planned = planner.plan(item, self.root)
-                yield predicted(planned) if router is None else router.carry_out(planned)
-        if not self.dry_run:
-            self.removed = remove_empty_folders(self.root)
+        with self._lock():
+            self.scan = self._scan()
+            with Lookup(self.app, self.storage, command=self.command,
+                        dry_run=self.dry_run) as lookup:
+                planner = Planner(self.app, self.storage, self.settings, lookup,
+                                  auto_add=self.auto_add)
+                router = None if self.dry_run else Router(self.app, self.storage, planner)
+                for item in self.scan.files:
+                    if should_stop():
+                        break
+                    planned = planner.plan(item, self.root)
+                    yield predicted(planned) if router is None else router.carry_out(planned)
+            if not self.dry_run:
+                self.removed = remove_empty_folders(self.root)
+
+    def _lock(self) -> AbstractContextManager[None]:
+        return nullcontext() if self.dry_run else self.storage.run_lock(ROUTE_LOCK)
+
+    def _scan(self) -> IncomingScan:
+        scan = scan_incoming(self.root)
+        if self.paths is not None:
+            wanted = {Path(path).resolve() for path in self.paths}
+            scan.files = [item for item in scan.files if item.path.resolve() in wanted]
+        return scan
 
 
 class IncomingRouter:

@@ -7,24 +7,34 @@ The rules, in order:
   other's file.
 - Across filesystems the file is copied to a hidden temporary name beside the
   destination, flushed to disk, compared with the source, then claimed; the
-  source is removed only after that.
+  source is removed only after that. The temporary name is this attempt's own
+  (``.sync2nas-tmp-<pid>-<random>-<name>``), so two movers never share one; the
+  attempt holds an ``flock`` on it, and removes it when it fails, however it
+  fails (a full disk, an I/O error, an interruption).
 - A destination that already exists with the same content means the incoming
   copy is a duplicate: it is dropped. Different content is a conflict, settled
   by the ``on_conflict`` policy; "replace" first moves the old file into a
   hidden ``.sync2nas-replaced`` folder, it never deletes it.
 - Killed at any point, a rerun finishes the move: the source is deleted last,
-  a leftover temporary file is ours to reuse, and a destination that already
-  holds the source's content is recognised as a finished move.
+  a destination that already holds the source's content is recognised as a
+  finished move, and :func:`sweep_temporaries` removes the temporary copy the
+  killed attempt left (no live process holds its lock any more).
 """
 
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
 import os
+import secrets
 import shutil
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from sync2nas_core import names as shared
 
@@ -91,22 +101,87 @@ def _claim(source: Path, destination: Path) -> bool:
     return True
 
 
+def temporary_name(destination: Path) -> Path:
+    """A hidden name beside ``destination`` for one attempt: the prefix, pid, a random tag."""
+    tag = f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}-"
+    return destination.with_name(shared.shorten(tag + destination.name))
+
+
+@contextmanager
+def _held_temporary(destination: Path) -> Iterator[tuple[Path, BinaryIO]]:
+    """A new temporary file beside ``destination``, ``flock``-ed while the block runs
+    and removed when it ends, however it ends (a claimed copy has left the name)."""
+    while True:
+        temporary = temporary_name(destination)
+        writer = open(temporary, "xb")  # closed below, after the unlink
+        fcntl.flock(writer, fcntl.LOCK_EX)
+        if os.fstat(writer.fileno()).st_nlink:  # not swept between creation and lock
+            break
+        writer.close()
+    try:
+        yield temporary, writer
+    finally:
+        try:
+            temporary.unlink(missing_ok=True)
+        finally:
+            writer.close()
+
+
 def _copy_verified(source: Path, destination: Path) -> bool:
     """Copy across filesystems to a temporary name, verify, then claim ``destination``."""
-    temporary = destination.with_name(f"{TEMP_PREFIX}{destination.name}")
-    with open(source, "rb") as reader, open(temporary, "wb") as writer:
-        shutil.copyfileobj(reader, writer, CHUNK)
-        writer.flush()
-        os.fsync(writer.fileno())
-    shutil.copystat(source, temporary)
-    if not same_content(source, temporary):
-        temporary.unlink()
-        raise MoveError(f"copy of {source} to {destination.parent} does not match the source")
-    if not _claim(temporary, destination):
-        temporary.unlink()
-        return False
+    try:
+        with _held_temporary(destination) as (temporary, writer):
+            with open(source, "rb") as reader:
+                shutil.copyfileobj(reader, writer, CHUNK)
+            writer.flush()
+            os.fsync(writer.fileno())
+            shutil.copystat(source, temporary)
+            if not same_content(source, temporary):
+                raise MoveError(
+                    f"copy of {source} to {destination.parent} does not match the source"
+                )
+            if not _claim(temporary, destination):
+                return False
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise MoveError(f"cannot copy {source} to {destination.parent}: {reason} "
+                        "(the partial copy was removed)") from exc
     _fsync_dir(destination.parent)
     return True
+
+
+def sweep_temporaries(folder: Path, older_than: float) -> list[Path]:
+    """Remove the temporary copies in ``folder`` left by moves that died: this tool's
+    names, changed before ``older_than`` (a run's start), held by no live process."""
+    try:
+        entries = [entry for entry in os.scandir(folder) if entry.name.startswith(TEMP_PREFIX)]
+    except FileNotFoundError:
+        return []
+    removed = []
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            if entry.stat(follow_symlinks=False).st_ctime < older_than and _remove_unheld(path):
+                removed.append(path)
+        except OSError:  # gone already (another sweeper), or not ours to remove
+            continue
+    return removed
+
+
+def _remove_unheld(path: Path) -> bool:
+    """Unlink the regular file ``path`` if no process holds an ``flock`` on it."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return False
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # a live move is writing it
+            return False
+        os.unlink(path)
+        return True
+    finally:
+        os.close(descriptor)
 
 
 def _place(source: Path, destination: Path) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from sync2nas_core import App, Event, MediaKind, Storage
+from sync2nas_core import App, Event, LockedError, MediaKind, Storage
 
 from .incoming_router import IncomingRun
 from .library import ShowFolder, find_duplicates, missing_episodes, scan_library
@@ -86,19 +86,24 @@ def route_files(app: App, auto_add: bool, dry_run: bool, as_json: bool) -> None:
     once per run and added with its episodes; an episode that is not stored
     makes the show be fetched again, once per run. Unmatched or ambiguous files
     stay where they are, with the reason; the exit code is 1 when any file
-    could not be routed. --dry-run asks the provider but stores nothing.
+    could not be routed, or when another route-files or run files from the same
+    database (it holds the lock named in the message). --dry-run asks the
+    provider but stores nothing.
     """
     root: Path = app.config.get("Transfers", "incoming")
     if not root.is_dir():
         raise click.ClickException(f"[Transfers] incoming: {root} is not a folder")
     outcomes = []
-    with _storage(app, read_only=dry_run) as storage:
-        run = IncomingRun(app, storage, root, command="route-files", dry_run=dry_run,
-                          auto_add=True if auto_add else None)
-        for outcome in run.outcomes():
-            outcomes.append(outcome)
-            if not as_json:
-                _echo_outcome(outcome)
+    try:
+        with _storage(app, read_only=dry_run) as storage:
+            run = IncomingRun(app, storage, root, command="route-files", dry_run=dry_run,
+                              auto_add=True if auto_add else None)
+            for outcome in run.outcomes():
+                outcomes.append(outcome)
+                if not as_json:
+                    _echo_outcome(outcome)
+    except LockedError as exc:
+        raise click.ClickException(f"{exc}; nothing was moved") from None
     scan, removed = run.scan, run.removed
     if as_json:
         _echo_json({

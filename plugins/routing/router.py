@@ -2,11 +2,14 @@
 
 The video is moved first (never overwriting, see :mod:`.mover`), its sidecars
 follow it to its final name, and only then is the storage told, in one
-transaction per file. A run killed mid-move is finished by the next run.
+transaction per file. A run killed mid-move is finished by the next run, which
+first sweeps the temporary copies dead moves left in each folder it files into.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -14,12 +17,14 @@ from typing import Any
 from sync2nas_core import App, DownloadState, Event, InventoryRecord, RoutePlan, Storage
 
 from .incoming import is_video
-from .mover import MoveError, MoveResult, safe_move
+from .mover import MoveError, MoveResult, safe_move, sweep_temporaries
 from .planner import COMMAND, PlannedFile, Planner, sidecar_destination
 
 #: Mover results -> RoutePlan actions.
 ACTIONS = {"moved": "move", "duplicate": "duplicate", "skipped": "skip",
            "kept-both": "keep-both", "replaced": "replace"}
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -58,6 +63,8 @@ class Router:
             for record in storage.list_downloads()
             if record.local_path and record.state != DownloadState.ROUTED
         }
+        self.started = time.time()
+        self.swept: set[Path] = set()
 
     def carry_out(self, item: PlannedFile) -> Outcome:
         """Move one planned file and its sidecars; failures are reported, not raised."""
@@ -66,6 +73,7 @@ class Router:
         destination = item.wanted
         policy = self.planner.policy
         try:
+            self._sweep(destination.parent)
             better = (
                 policy == "replace-if-better" and destination.exists()
                 and self.planner.compare(item.source, destination)[0]
@@ -88,6 +96,13 @@ class Router:
         self.planner.origins[str(result.path)] = item.source.name
         self.app.notify("file_routed", plan=plan)
         return outcome
+
+    def _sweep(self, folder: Path) -> None:
+        """Once per run and folder: remove temporary copies that dead moves left there."""
+        if folder not in self.swept:
+            self.swept.add(folder)
+            for path in sweep_temporaries(folder, self.started):
+                log.info("removed %s, a temporary copy left by an interrupted move", path)
 
     def _move_sidecar(
         self, source: Path, video: Path, result: MoveResult

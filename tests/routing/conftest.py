@@ -13,6 +13,7 @@ import pytest
 
 from sync2nas_core import App, Episode, EpisodeKind, MediaKind, Show, Storage
 from sync2nas_plugins.tmdb.stub import STUB_API_KEY, StubTmdb
+from tests.support.tmpfs import mounted_tmpfs
 from tests.tmdb.spec import spec_problems
 
 BREAKING_BAD = Show(1396, "Breaking Bad", "Breaking Bad (2008)", year=2008,
@@ -151,3 +152,12 @@ def shm_site(tmp_path: Path) -> Iterator[Site]:
     library = Path(tempfile.mkdtemp(dir=shm))
     yield Site(tmp_path, library)
     shutil.rmtree(library)
+
+
+@pytest.fixture
+def small_site(tmp_path: Path) -> Iterator[Site]:
+    """A site whose library is a 1 MiB tmpfs: another filesystem, and one that fills up."""
+    library = tmp_path / "small-library"
+    library.mkdir()
+    with mounted_tmpfs(library, "1m"):
+        yield Site(tmp_path, library)

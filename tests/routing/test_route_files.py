@@ -7,6 +7,7 @@ move recorded (inventory, event log, download state) and announced.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -261,6 +262,38 @@ def test_cross_device_move_copies_verifies_and_deletes(shm_site, run_cli):
         f"{BB1} - S01E01 - Pilot.mkv": content, f"{BB1} - S01E01 - Pilot.en.srt": b"sub",
     }
     assert tree(site.incoming) == {}
+
+
+def test_a_full_library_disk_fails_cleanly_and_the_rerun_fits(small_site, run_cli):
+    site = small_site
+    site.add_shows(BREAKING_BAD)
+    filler = site.put("Other Film (2001)/Other Film (2001).mkv", os.urandom(600 * 1024),
+                      folder=site.movies)
+    episode = site.put("Breaking.Bad.S01E01.1080p.mkv", os.urandom(700 * 1024))
+    result = site.cli(run_cli, "route-files")
+    assert result.exit_code == 1
+    assert "No space left on device (the partial copy was removed)" in result.output
+    assert episode.stat().st_size == 700 * 1024
+    assert [path for path in tree(site.tv.parent) if TEMP_PREFIX in path] == []
+    filler.unlink()
+    result = site.cli(run_cli, "route-files")
+    assert result.exit_code == 0, result.output
+    assert list(tree(site.tv.parent)) == [f"{BB1} - S01E01 - Pilot.mkv"]
+    assert tree(site.incoming) == {}
+
+
+def test_a_dead_move_s_temporary_copy_is_swept_before_filing(small_site, run_cli):
+    site = small_site
+    site.add_shows(BREAKING_BAD)
+    season = site.tv / "Breaking Bad (2008)" / "Season 01"
+    leftover = site.put(f"{TEMP_PREFIX}4242-0badf00d-Breaking Bad (2008) - S01E01 - Pilot.mkv",
+                        os.urandom(600 * 1024), folder=season)  # a killed move's copy
+    content = os.urandom(700 * 1024)
+    site.put("Breaking.Bad.S01E01.1080p.mkv", content)
+    result = site.cli(run_cli, "route-files")
+    assert result.exit_code == 0, result.output
+    assert not leftover.exists()
+    assert tree(site.tv.parent) == {f"{BB1} - S01E01 - Pilot.mkv": content}
 
 
 KILL_AT = """
