@@ -6,6 +6,7 @@ Plugins import what they need from here and nothing from each other::
 """
 
 from .app import App
+from .config import ConfigError
 from .hookspecs import hookimpl
 from .locks import LockedError
 from .metadata import Metadata, MetadataError
@@ -54,9 +55,11 @@ from .types import (
     StorageBackend,
     StorageOptions,
 )
+from .validators import existing_file, format_template, http_url
 
 __all__ = [
     "App",
+    "ConfigError",
     "DownloadSummary",
     "Downloaded",
     "LockedError",
@@ -96,9 +99,12 @@ __all__ = [
     "StorageBackend",
     "StorageError",
     "StorageOptions",
+    "existing_file",
+    "format_template",
     "free_name",
     "from_record",
     "hookimpl",
+    "http_url",
     "is_reserved",
     "name_key",
     "replace_invalid",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -92,8 +92,12 @@ class Sync2NasGroup(click.Group):
         return super().list_commands(ctx)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        self.session(ctx)
-        return super().get_command(ctx, cmd_name)
+        session = self.session(ctx)
+        command = super().get_command(ctx, cmd_name)
+        if command is None and session.error is not None and not ctx.resilient_parsing:
+            # the plugin that has this command did not load: say why, not "No such command"
+            fail(f"{session.error}\n(run `sync2nas config check` for details)")
+        return with_verbose_option(command) if command is not None else None
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; errors meant for the user become a message and an exit code."""
@@ -106,7 +110,32 @@ class Sync2NasGroup(click.Group):
             raise click.exceptions.Exit(FAILED) from None
 
 
-def fail(message: str) -> None:
+def with_verbose_option(command: click.Command) -> click.Command:
+    """Let ``-v``/``-vv`` follow ``command`` and its subcommands too (``sync2nas run -v``),
+    meaning what they mean before it; a command's own ``-v`` is left alone."""
+    if isinstance(command, click.Group):
+        for subcommand in command.commands.values():
+            with_verbose_option(subcommand)
+    taken = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
+    if not taken & {"-v", "--verbose"}:
+        command.params.append(click.Option(
+            ["-v", "--verbose"], count=True, expose_value=False, callback=_more_verbose,
+            help="-v for progress, -vv for debugging (as before the command).",
+        ))
+    return command
+
+
+def _more_verbose(ctx: click.Context, _param: click.Parameter, count: int) -> None:
+    """Add a command's ``-v`` to the global one and raise the log level to match."""
+    from .logs import log_level
+
+    if count:
+        root = ctx.find_root()
+        root.params["verbose"] = root.params.get("verbose", 0) + count
+        logging.getLogger().setLevel(log_level(root.params["verbose"]))
+
+
+def fail(message: str) -> NoReturn:
     """Print an error for the user and exit with the usage/config error code."""
     click.secho(f"error: {message}", fg="red", err=True)
     raise click.exceptions.Exit(USAGE_ERROR)
@@ -199,11 +228,10 @@ def config_group() -> None:
 @click.pass_context
 def config_check(ctx: click.Context) -> None:
     """Validate the config file against every plugin's sections."""
-    session: Session = ctx.find_root().command.session(ctx.find_root())
-    try:
-        app = session.app()
-    except (ConfigError, PluginError) as exc:
-        fail(str(exc))
+    app = _app(ctx)
+    unset = app.config.unset()
+    if unset:
+        fail("\n".join(unset))
     where = app.config.path or "no config file found; using defaults"
     click.echo(f"config OK: {where}")
 
@@ -218,13 +246,21 @@ def config_reference(ctx: click.Context) -> None:
     click.echo(render_reference(session.manager.config_sections()), nl=False)
 
 
+def _app(ctx: click.Context) -> App:
+    """The validated App of a diagnostic command; a config problem ends it (exit 2)."""
+    session: Session = ctx.find_root().command.session(ctx.find_root())
+    try:
+        return session.app()
+    except (ConfigError, PluginError) as exc:
+        fail(str(exc))
+
+
 @config_group.command("show")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of INI.")
-@click.pass_obj
-def config_show(app: App | None, as_json: bool) -> None:
+@click.pass_context
+def config_show(ctx: click.Context, as_json: bool) -> None:
     """Print the effective configuration, secrets hidden."""
-    if app is None:
-        fail("the config is invalid; run `sync2nas config check`")
+    app = _app(ctx)
     shown = {
         section: {key: _printable(value) for key, value in keys.items()}
         for section, keys in app.config.redacted().items()

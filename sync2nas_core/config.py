@@ -9,7 +9,9 @@ the section and the key, e.g. ``[SFTP] port: expected an integer, got "twenty-tw
 from __future__ import annotations
 
 import configparser
+import math
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,7 @@ ENV_PREFIX = "SYNC2NAS_"
 CONFIG_NAMES = ("sync2nas_config.ini", "sync2nas_config.toml")
 REDACTED = "********"
 
+_KEY_LINE = re.compile(r"\s*([A-Za-z0-9_.-]+)\s*[=:]")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -87,8 +90,29 @@ def _parse_ini(path: Path, text: str) -> dict[str, dict[str, Any]]:
     try:
         parser.read_string(text, source=str(path))
     except configparser.Error as exc:
-        raise ConfigError([f"{path}: not a valid INI file: {exc.message}"]) from exc
+        raise ConfigError([f"{path}: not a valid INI file: {_ini_problem(exc)}"]) from None
     return {name: dict(parser.items(name)) for name in parser.sections()}
+
+
+def _ini_problem(exc: configparser.Error) -> str:
+    """What configparser found wrong, by line number and key, never quoting a line
+    (the line may hold a secret: ``password hunter2``)."""
+    if isinstance(exc, configparser.MissingSectionHeaderError):
+        return f"line {exc.lineno}: {_ini_line(exc.line)} before any [section] header"
+    if isinstance(exc, configparser.ParsingError):
+        lines = ", ".join(str(lineno) for lineno, _ in exc.errors)
+        return f"line {lines}: a line without '=' (write key = value)"
+    if isinstance(exc, configparser.DuplicateOptionError):
+        return f"line {exc.lineno}: [{exc.section}] {exc.option}: key given twice"
+    if isinstance(exc, configparser.DuplicateSectionError):
+        return f"line {exc.lineno}: [{exc.section}]: section given twice"
+    return type(exc).__name__
+
+
+def _ini_line(line: str) -> str:
+    """A line named by its key when it has one; the value is never shown."""
+    match = _KEY_LINE.match(line)
+    return f"key {match.group(1)!r}" if match else "a line"
 
 
 def _parse_toml(path: Path, text: str) -> dict[str, dict[str, Any]]:
@@ -135,16 +159,25 @@ class Config:
         return next((s for s in self.values if s.lower() == name.lower()), None)
 
     def section(self, name: str) -> dict[str, Any]:
-        """Typed values of one section; raises ConfigError if required keys are unset."""
+        """Typed values of one section; raises ConfigError if required keys are unset.
+
+        A required key is asked for here, when a command uses its section, so a
+        command that never uses a section works without it.
+        """
         problems = self.deferred.get(name.lower())
         if problems:
-            where = (
-                f"in {self.path}" if self.path else
-                "no config file was found; run `sync2nas init` to write one"
-            )
-            raise ConfigError([*problems, f"({where})"])
+            raise ConfigError([*problems, *self._no_file_hint()])
         real = self._section_name(name)
         return dict(self.values[real]) if real else {}
+
+    def unset(self) -> list[str]:
+        """Every required section and key left unset (what ``config check`` reports)."""
+        problems = [problem for section in self.deferred.values() for problem in section]
+        return [*problems, *self._no_file_hint()] if problems else []
+
+    def _no_file_hint(self) -> list[str]:
+        return [] if self.path else [
+            "(no config file was found; run `sync2nas init` to write one)"]
 
     def get(self, section: str, key: str, default: Any = None) -> Any:
         return self.section(section).get(key.lower(), default)
@@ -195,13 +228,18 @@ def convert(key: ConfigKey, value: Any) -> Any:
             except ValueError:
                 pass
     elif expected is float:
+        number = None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):
+            number = float(value)
+        elif isinstance(value, str):
             try:
-                return float(value)
+                number = float(value)
             except ValueError:
                 pass
+        if number is not None and math.isfinite(number):
+            return number
+        if number is not None:
+            raise ValueError(f"expected a finite number, got {_show(key, value)}")
     elif expected is list:
         if isinstance(value, list):
             return [str(item).strip() for item in value if str(item).strip()]
@@ -216,6 +254,25 @@ def convert(key: ConfigKey, value: Any) -> Any:
             raise ValueError(f"expected one of {', '.join(key.choices)}, got {_show(key, value)}")
         return converted.lower() if key.choices else converted
     raise ValueError(f"expected {CONFIG_TYPES[expected]}, got {_show(key, value)}")
+
+
+def checked(key: ConfigKey, value: Any) -> Any:
+    """``value`` if it is in the key's range and passes its check; ValueError if not."""
+    if not key.in_range(value):
+        raise ValueError(f"must be {key.bounds}, got {_show(key, value)}")
+    problem = key.validate(value) if key.validate is not None else None
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _unknown_key(raw_key: str, section: ConfigSection) -> str:
+    """The warning for an undeclared key; a key that is no plain name (it may be a
+    mistyped ``password hunter2``) is not quoted."""
+    if not _KEY_LINE.match(f"{raw_key}="):
+        return "a key that is not a plain name (letters, digits, _ . -): unknown key, ignored"
+    hint = did_you_mean(raw_key, [key.name for key in section.keys])
+    return f"{raw_key}: unknown key{hint}"
 
 
 def _blank(value: Any) -> bool:
@@ -238,8 +295,8 @@ def validate(
 ) -> ValidationResult:
     """Check every declared section and key; raise ConfigError listing all problems.
 
-    Without a config file (``path is None``) a missing required key is not an
-    error yet: it is reported when a command asks for that section.
+    A missing required section or key is not an error yet: it is reported when
+    a command asks for that section (``Config.section``), and by ``config check``.
     """
     environ = os.environ if environ is None else environ
     where = str(path) if path else "defaults"
@@ -268,16 +325,15 @@ def validate(
         values: dict[str, Any] = {}
         missing: list[str] = []
         if section.required and present_name is None and path is not None:
-            problems.append(
-                f"{where}: [{section.name}]: section is missing (required by {owner.origin}; "
+            missing.append(
+                f"[{section.name}]: section is missing (required by {owner.origin}; "
                 f"to go without it, add the plugin to [Plugins] disabled)"
             )
         given: dict[str, tuple[Any, str]] = {}
         for raw_key, value in present_keys.items():
             key = section.key(raw_key)
             if key is None:
-                hint = did_you_mean(raw_key, [k.name for k in section.keys])
-                warnings.append(f"{where}: [{section.name}] {raw_key}: unknown key{hint}")
+                warnings.append(f"{where}: [{section.name}] {_unknown_key(raw_key, section)}")
             elif not _blank(value) or (key.type is list and not key.required):
                 given[key.name] = (value, where)  # `key =` unsets, except an empty list
         for key in section.keys:
@@ -291,7 +347,7 @@ def validate(
                 value, origin = given[key.name]
                 origins[(section_lower, key.name)] = origin
                 try:
-                    values[key.name] = convert(key, value)
+                    values[key.name] = checked(key, convert(key, value))
                 except ValueError as exc:
                     problems.append(f"{origin}: [{section.name}] {key.name}: {exc}")
             elif key.required:
@@ -301,10 +357,8 @@ def validate(
                 default = key.default
                 values[key.name] = default.expanduser() if isinstance(default, Path) else default
         if missing:
-            if path is not None and (present_name is not None or section.required):
-                problems += [f"{where}: {problem}" for problem in missing]
-            else:
-                config.deferred[section_lower] = missing
+            prefix = f"{where}: " if path is not None else ""
+            config.deferred[section_lower] = [f"{prefix}{problem}" for problem in missing]
         config.values[section.name] = values
 
     backends = sorted(storage_backends)

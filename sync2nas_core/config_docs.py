@@ -34,6 +34,8 @@ def _toml_value(value: Any) -> str:
 
 def _key_comment(section: ConfigSection, key: ConfigKey) -> str:
     notes = [key.help or key.name]
+    if key.bounds:
+        notes.append(f"range {key.bounds}")
     if key.required:
         notes.append("required")
     if key.secret:
@@ -72,7 +74,7 @@ def render_reference(sections: Sections) -> str:
         section, owner = sections[name]
         out.append(f"### [{section.name}]")
         out.append("")
-        requirement = " Required." if section.required else ""
+        requirement = " Required by the commands that use it." if section.required else ""
         out.append(f"{section.help}{requirement} Declared by plugin `{owner.name}`.")
         out.append("")
         out.append("| key | type | default | notes |")
@@ -83,6 +85,8 @@ def render_reference(sections: Sections) -> str:
                 notes.append("**required**")
             if key.secret:
                 notes.append("secret (never shown)")
+            if key.bounds:
+                notes.append(f"range `{key.bounds}`")
             if key.choices:
                 notes.append("one of " + ", ".join(f"`{c}`" for c in key.choices))
             if key.aliases:

@@ -79,5 +79,10 @@ def setup_logging(
         handler.setFormatter(formatter)
         handler.addFilter(secret_filter)
         root.addHandler(handler)
-    root.setLevel(_LEVELS.get(verbosity, logging.DEBUG))
+    root.setLevel(log_level(verbosity))
     return secret_filter
+
+
+def log_level(verbosity: int) -> int:
+    """The root logger's level for ``-v`` given ``verbosity`` times."""
+    return _LEVELS.get(verbosity, logging.DEBUG)

@@ -161,13 +161,15 @@ class Pipeline:
 
     def list_new(self) -> list[RemoteEntry]:
         """The remote files a download would pull now (new, changed or unfinished)."""
+        source = self.source()
         with self._storage(read_only=True) as storage:
-            return self.source().download(storage, self.incoming, dry_run=True).pending
+            return source.download(storage, self.incoming, dry_run=True).pending
 
     def download(self) -> Downloaded:
         """Pull what :meth:`list_new` lists; ``file_downloaded`` fires for each file."""
+        source = self.source()
         with self._locked(dry_run=False) as storage:
-            return self._download(storage)
+            return self._download(storage, source)
 
     def identify(self, paths: Sequence[Path] | None = None) -> list[RouteOutcome]:
         """The plan for ``paths`` (default: all of incoming): show, episodes, destination."""
@@ -182,14 +184,15 @@ class Pipeline:
     def run(self, dry_run: bool = False) -> RunSummary:
         """Download, then identify and route everything in incoming; one summary."""
         summary = RunSummary(dry_run=dry_run)
+        source = self.source()  # a config problem ends the run here, before anything changes
         with self._locked(dry_run=dry_run) as storage:
             try:
                 if dry_run:
-                    pending = self.source().download(storage, self.incoming, dry_run=True)
+                    pending = source.download(storage, self.incoming, dry_run=True)
                     summary.would_pull = pending.pending
                     summary.problems += pending.problems
                 else:
-                    self._add_download(summary, self._download(storage))
+                    self._add_download(summary, self._download(storage, source))
             except Exception as exc:  # the source is down: still route what has arrived
                 log.debug("download failed", exc_info=True)
                 source = f"source {self.app.config.get('Transfers', 'source')!r}"
@@ -202,16 +205,16 @@ class Pipeline:
         summary.stopped = self.stopping
         return summary
 
-    def _download(self, storage: Storage) -> Downloaded:
+    def _download(self, storage: Storage, source: Source) -> Downloaded:
         records: list[DownloadRecord] = []
 
         def arrived(record: DownloadRecord) -> None:
             records.append(record)
             self.app.notify("file_downloaded", record=record)
 
-        summary = self.source().download(storage, self.incoming, on_downloaded=arrived,
-                                         should_stop=self._stop.is_set,
-                                         show_progress=self.show_progress)
+        summary = source.download(storage, self.incoming, on_downloaded=arrived,
+                                  should_stop=self._stop.is_set,
+                                  show_progress=self.show_progress)
         return Downloaded(records, summary)
 
     def _route(self, storage: Storage, paths: Sequence[Path] | None = None) -> list[RouteOutcome]:

@@ -39,9 +39,20 @@ def normalize_name(name: str) -> str:
     return normalized
 
 
+#: A key's own check of a converted value: a message saying what is wrong, or None.
+#: The message must not quote the value of a secret key.
+Validator = Callable[[Any], str | None]
+
+
 @dataclass(frozen=True)
 class ConfigKey:
-    """One key of a config section, as a plugin declares it."""
+    """One key of a config section, as a plugin declares it.
+
+    ``required`` keys are asked for when a command uses the section (and by
+    ``config check``). A number must lie within ``minimum``..``maximum`` (or above
+    ``above``) where given; ``validate`` checks a given value further and returns
+    what is wrong (never quoting a secret), or None.
+    """
 
     name: str
     type: type = str
@@ -51,16 +62,50 @@ class ConfigKey:
     help: str = ""
     choices: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    above: float | None = None
+    validate: Validator | None = None
 
     def __post_init__(self) -> None:
         if self.type not in CONFIG_TYPES:
             raise TypeError(f"config key {self.name!r}: unsupported type {self.type!r}")
+        bounded = (self.minimum, self.maximum, self.above) != (None, None, None)
+        if bounded and self.type not in (int, float):
+            raise TypeError(f"config key {self.name!r}: a range needs an int or float key")
+        if self.minimum is not None and self.above is not None:
+            raise TypeError(f"config key {self.name!r}: give minimum or above, not both")
         object.__setattr__(self, "name", self.name.strip().lower())
+
+    @property
+    def bounds(self) -> str:
+        """The allowed numbers as text (``1..65535``, ``>= 0``, ``> 0``), or ``""``."""
+        if self.minimum is not None and self.maximum is not None:
+            return f"{_number(self.minimum)}..{_number(self.maximum)}"
+        bounds = [f"> {_number(self.above)}" if self.above is not None else "",
+                  f">= {_number(self.minimum)}" if self.minimum is not None else "",
+                  f"<= {_number(self.maximum)}" if self.maximum is not None else ""]
+        return ", ".join(bound for bound in bounds if bound)
+
+    def in_range(self, value: Any) -> bool:
+        """Whether a converted value lies within the declared bounds (non-numbers do)."""
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return True
+        return not (
+            (self.minimum is not None and value < self.minimum)
+            or (self.above is not None and value <= self.above)
+            or (self.maximum is not None and value > self.maximum)
+        )
+
+
+def _number(bound: float) -> str:
+    return str(int(bound)) if float(bound).is_integer() else str(bound)
 
 
 @dataclass(frozen=True)
 class ConfigSection:
-    """A config section a plugin reads: its keys, and whether it must be present."""
+    """A config section a plugin reads: its keys, and whether the commands that use it
+    need it present."""
 
     name: str
     keys: tuple[ConfigKey, ...]
@@ -135,5 +180,6 @@ class RouterType(_PluginType):
 class MetadataProvider(_PluginType):
     """Where show and episode data come from (TMDB, ...).
 
-    ``factory(settings)`` returns a :class:`~sync2nas_core.metadata.Metadata`.
+    ``factory(settings, read_only=...)`` returns a :class:`~sync2nas_core.metadata.Metadata`;
+    ``read_only`` (a dry run) means it writes nothing anywhere, cache entries included.
     """

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sync2nas_core import ConfigKey, ConfigSection, RouterType, hookimpl
+from sync2nas_core import ConfigKey, ConfigSection, RouterType, format_template, hookimpl
 
 if TYPE_CHECKING:
     import click
@@ -17,6 +17,10 @@ DEFAULT_SEASON_TEMPLATE = "Season {season:02}"
 DEFAULT_EPISODE_TEMPLATE = "{show} - {code} - {title}"
 DEFAULT_MATCH_THRESHOLD = 0.9
 DEFAULT_METADATA_PROVIDER = "tmdb"
+#: The fields naming fills the templates with (a year may be empty), for their checks.
+SEASON_FIELDS = {"season": 1}
+EPISODE_FIELDS = {"show": "Show (2019)", "name": "Show", "year": 2019, "season": 1,
+                  "episode": 2, "code": "S01E02", "title": "Title"}
 
 
 @hookimpl
@@ -50,16 +54,19 @@ def sync2nas_config_sections() -> list[ConfigSection]:
                 ),
                 ConfigKey(
                     "season_template", default=DEFAULT_SEASON_TEMPLATE,
+                    validate=format_template(SEASON_FIELDS),
                     help="Season folder name; fields: season.",
                 ),
                 ConfigKey(
                     "episode_template", default=DEFAULT_EPISODE_TEMPLATE,
+                    validate=format_template(EPISODE_FIELDS, EPISODE_FIELDS | {"year": ""}),
                     help="File name (without extension) when rename = true; fields: show "
                     "(the show folder name), name, year, season, episode, code (S01E02 or "
                     "S01E01-E02), title.",
                 ),
                 ConfigKey(
                     "match_threshold", float, default=DEFAULT_MATCH_THRESHOLD,
+                    minimum=0, maximum=1,
                     help="Similarity (0..1) a fuzzy show-name match needs.",
                 ),
             ),

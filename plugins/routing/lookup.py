@@ -9,8 +9,9 @@ whose episode is not stored is fetched again, once, and its episodes upserted.
 
 Every answer is remembered for the run, "no match" and failures included. Any
 exception from the provider becomes :class:`LookupFailed`, a reason for the
-file, never a crash. A dry run asks but writes nothing: what it would store is
-kept in memory (this object is then the plan's :class:`EpisodeSource`).
+file, never a crash; only a config error (an unset key) ends the command. A dry
+run asks but writes nothing: what it would store is kept in memory (this object
+is then the plan's :class:`EpisodeSource`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,17 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from sync2nas_core import App, Episode, Event, MediaKind, Metadata, Show, ShowExistsError, Storage
+from sync2nas_core import (
+    App,
+    ConfigError,
+    Episode,
+    Event,
+    MediaKind,
+    Metadata,
+    Show,
+    ShowExistsError,
+    Storage,
+)
 
 from . import DEFAULT_MATCH_THRESHOLD, DEFAULT_METADATA_PROVIDER
 from .matcher import ShowIndex, UnknownShow, Unresolved, show_label, split_year, title_key
@@ -184,6 +195,13 @@ class Lookup:
             return self.storage.episode_by_absolute(tmdb_id, absolute)
         return next((e for e in pending if e.absolute == absolute), None)
 
+    def check_config(self) -> None:
+        """Raise ConfigError now if the provider's section lacks a required key (an
+        unknown provider is left to the lookups, which name the valid ones)."""
+        provider = self.app.plugins.metadata_providers().get(self.provider.strip().lower())
+        if provider is not None:
+            self.app.config.section(provider.section)
+
     def _ask(self, what: str, call: Callable[[Metadata], T]) -> T:
         """``call`` on the provider; whatever it raises becomes LookupFailed naming it."""
         try:
@@ -191,6 +209,8 @@ class Lookup:
                 provider = self.app.plugins.metadata_provider(self.provider)
                 self._metadata = provider.factory(self.app.config.section(provider.section))
             return call(self._metadata)
+        except ConfigError:
+            raise  # the config's fault (an unset [TMDB] api_key, say): the user's to fix, exit 2
         except Exception as exc:  # any provider failure is a reason, not a crash
             raise LookupFailed(
                 f"{self.provider} {what} failed: {exc or type(exc).__name__}"

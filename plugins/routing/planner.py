@@ -91,6 +91,8 @@ class Planner:
         self.settings = settings
         self.lookup = lookup
         self.auto_add = auto_add
+        if auto_add:
+            lookup.check_config()  # an unset provider key stops the pass before it starts
         self.policy: str = settings.get("on_conflict") or "skip"
         self.index = ShowIndex(
             storage.list_shows(), settings.get("match_threshold") or DEFAULT_MATCH_THRESHOLD

@@ -6,7 +6,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sync2nas_core import ConfigKey, ConfigSection, SourceType, hookimpl
+from sync2nas_core import ConfigKey, ConfigSection, SourceType, existing_file, hookimpl
 
 if TYPE_CHECKING:
     import click
@@ -26,10 +26,10 @@ def sync2nas_config_sections() -> list[ConfigSection]:
             help="The remote server new files are pulled from.",
             keys=(
                 ConfigKey("host", required=True, help="Server name or address."),
-                ConfigKey("port", int, default=22, help="SSH port."),
+                ConfigKey("port", int, default=22, minimum=1, maximum=65535, help="SSH port."),
                 ConfigKey("username", required=True, help="SSH user name."),
                 ConfigKey(
-                    "ssh_key_path", Path, default=None,
+                    "ssh_key_path", Path, default=None, validate=existing_file,
                     help="Private key (ed25519, ecdsa or RSA); empty: use ssh-agent.",
                 ),
                 ConfigKey(
@@ -49,7 +49,7 @@ def sync2nas_config_sections() -> list[ConfigSection]:
                     help="Unknown server key: refuse it, or pin it on first contact.",
                 ),
                 ConfigKey(
-                    "min_age", int, default=60,
+                    "min_age", int, default=60, minimum=0,
                     help="Seconds a file must be unchanged before it is pulled.",
                 ),
                 ConfigKey(
@@ -59,9 +59,10 @@ def sync2nas_config_sections() -> list[ConfigSection]:
                     "exclude", list, default=DEFAULT_EXCLUDES,
                     help="Never pull names matching these globs.",
                 ),
-                ConfigKey("max_connections", int, default=4, help="SSH connections in the pool."),
+                ConfigKey("max_connections", int, default=4, minimum=1,
+                          help="SSH connections in the pool."),
                 ConfigKey(
-                    "bandwidth_limit", int, default=0,
+                    "bandwidth_limit", int, default=0, minimum=0,
                     help="Download limit in KiB/s; 0 means unlimited.",
                 ),
                 ConfigKey(

@@ -31,7 +31,8 @@ def sync2nas_config_sections() -> list[ConfigSection]:
                     "e.g. ./database/sync2nas.milvus.db.",
                 ),
                 ConfigKey("host", default=None, help="Milvus server name; used when uri is empty."),
-                ConfigKey("port", int, default=19530, help="Milvus server port."),
+                ConfigKey("port", int, default=19530, minimum=1, maximum=65535,
+                          help="Milvus server port."),
             ),
         )
     ]

@@ -24,7 +24,7 @@ def sync2nas_config_sections() -> list[ConfigSection]:
             keys=(
                 ConfigKey("host", default="localhost",
                           help="Server name, address or socket folder."),
-                ConfigKey("port", int, default=5432, help="Server port."),
+                ConfigKey("port", int, default=5432, minimum=1, maximum=65535, help="Server port."),
                 ConfigKey("database", default="sync2nas", help="Database name."),
                 ConfigKey("user", default="postgres", help="User name."),
                 ConfigKey("password", secret=True, default=None,

@@ -12,7 +12,14 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sync2nas_core import ConfigKey, ConfigSection, Metadata, MetadataProvider, hookimpl
+from sync2nas_core import (
+    ConfigKey,
+    ConfigSection,
+    Metadata,
+    MetadataProvider,
+    hookimpl,
+    http_url,
+)
 
 if TYPE_CHECKING:
     import click
@@ -33,12 +40,12 @@ def sync2nas_config_sections() -> list[ConfigSection]:
                     help="A v3 API key or a v4 read-access token.",
                 ),
                 ConfigKey(
-                    "base_url", default="https://api.themoviedb.org/3",
+                    "base_url", default="https://api.themoviedb.org/3", validate=http_url,
                     help="API address (change only for a stand-in server).",
                 ),
                 ConfigKey("language", default="en-US", help="Language of titles and overviews."),
                 ConfigKey(
-                    "cache_ttl", int, default=86400,
+                    "cache_ttl", int, default=86400, minimum=0,
                     help="Seconds a cached answer stays fresh; 0 turns the cache off.",
                 ),
                 ConfigKey(
@@ -46,11 +53,11 @@ def sync2nas_config_sections() -> list[ConfigSection]:
                     help="Folder for cached answers; empty: the user cache folder.",
                 ),
                 ConfigKey(
-                    "timeout", float, default=20.0,
+                    "timeout", float, default=20.0, above=0,
                     help="Seconds to wait for an answer before retrying.",
                 ),
                 ConfigKey(
-                    "retries", int, default=5,
+                    "retries", int, default=5, minimum=0,
                     help="Retries after 5xx answers, timeouts and connection errors "
                     "(twice as many after HTTP 429, rate limited).",
                 ),

@@ -14,6 +14,15 @@ DATA = Path(__file__).parent / "data"
 SEED_INI = (DATA / "seed_config.ini").read_text()
 
 
+@pytest.fixture(autouse=True)
+def seed_key_file(in_tmp_dir: Path) -> Path:
+    """The key file the seed config names, so ssh_key_path passes its check."""
+    key = in_tmp_dir / "ssh" / "your_sftpserver_rsa"
+    key.parent.mkdir()
+    key.write_text("not a real key\n")
+    return key
+
+
 def write(folder: Path, text: str, name: str = "sync2nas_config.ini") -> Path:
     path = folder / name
     path.write_bytes(text.encode() if isinstance(text, str) else text)
