@@ -17,9 +17,12 @@ from .models import Show
               help="Folder for the backup (default: [Database] backup_dir).")
 @click.pass_obj
 def backup_db(app: App, directory: Path | None) -> None:
-    """Write a consistent, timestamped backup of the database."""
+    """Write a consistent, timestamped backup of the database, checked before and after.
+
+    A damaged database (or a copy that does not read back) exits 1 with the
+    reason and leaves no backup file.
+    """
     directory = directory or app.config.get("Database", "backup_dir")
-    directory.mkdir(parents=True, exist_ok=True)
     storage = app.open_storage(read_only=True)
     try:
         path = storage.backup(directory)

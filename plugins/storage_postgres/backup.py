@@ -8,14 +8,18 @@ Two formats, told apart by their first bytes on restore:
   followed by one ``<table>\\t<row as JSON>`` line per row, made from one
   REPEATABLE READ snapshot and restored in one transaction.
 
-Either way the backup's schema version is checked before anything is touched,
-and an older backup is migrated forward after it is restored.
+Either way the backup is read back before it gets its name: a dump must be an
+archive ``pg_restore`` reads to its end with the data of every table, an export
+must decompress whole with every row written. On restore the backup's schema
+version is checked before anything is touched, and an older backup is migrated
+forward after it is restored.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import logging
 import os
 import re
 import shutil
@@ -43,6 +47,8 @@ DUMP_MAGIC = b"PGDMP"
 GZIP_MAGIC = b"\x1f\x8b"
 BATCH = 5000
 
+log = logging.getLogger(__name__)
+
 
 def backup(info: ConnectionInfo, conn: Any, directory: Path) -> Path:
     """Write a backup into ``directory`` under a new timestamped name; return its path."""
@@ -54,9 +60,10 @@ def backup(info: ConnectionInfo, conn: Any, directory: Path) -> Path:
         if pg_dump:
             _run_tool(info, [pg_dump, "--format=custom", "--no-owner", "--no-privileges",
                              f"--file={partial}", f"--dbname={_dbname(info)}"])
+            _check_dump(info, Path(partial))
             suffix = ".dump"
         else:
-            _export(info, conn, Path(partial))
+            _check_export(Path(partial), _export(info, conn, Path(partial)))
             suffix = ".jsonl.gz"
         return _publish(Path(partial), directory, _backup_stem(info), suffix)
     finally:
@@ -120,6 +127,30 @@ def _run_tool(info: ConnectionInfo, command: list[str]) -> str:
     return result.stdout.decode(errors="replace")
 
 
+def _check_dump(info: ConnectionInfo, dump: Path) -> None:
+    """``dump`` is an archive pg_restore reads to its end, with every table's data."""
+    with open(dump, "rb") as file:
+        if file.read(len(DUMP_MAGIC)) != DUMP_MAGIC:
+            raise StorageError(f"pg_dump wrote no archive for PostgreSQL {info}; "
+                               "no backup was written")
+    pg_restore = shutil.which("pg_restore")
+    if pg_restore is None:
+        log.warning("pg_restore is not installed: the dump of PostgreSQL %s is not read back",
+                    info)
+        return
+    try:
+        listing = _run_tool(info, [pg_restore, "--list", str(dump)])
+        _run_tool(info, [pg_restore, f"--file={os.devnull}", str(dump)])  # reads every block
+    except StorageError as exc:
+        raise StorageError(f"the dump does not read back ({exc}); no backup was written") \
+            from exc
+    missing = [table for table in TABLES
+               if not re.search(rf"^\d+; .* TABLE DATA \S+ {table} ", listing, re.MULTILINE)]
+    if missing:
+        raise StorageError(f"the dump of PostgreSQL {info} holds no data for "
+                           f"{', '.join(missing)}; no backup was written")
+
+
 def _pg_restore(info: ConnectionInfo, conn: Any, backup_file: Path) -> None:
     pg_restore = shutil.which("pg_restore")
     if pg_restore is None:
@@ -160,8 +191,9 @@ def _transaction(info: ConnectionInfo, conn: Any, *, snapshot: bool = False) -> 
         raise info.error(exc) from exc
 
 
-def _export(info: ConnectionInfo, conn: Any, target: Path) -> None:
-    """Every table from one snapshot, as gzipped JSON lines."""
+def _export(info: ConnectionInfo, conn: Any, target: Path) -> int:
+    """Every table from one snapshot, as gzipped JSON lines; returns the rows written."""
+    written = 0
     with (
         _transaction(info, conn, snapshot=True) as cur,
         gzip.open(target, "wt", encoding="utf-8") as out,
@@ -176,6 +208,21 @@ def _export(info: ConnectionInfo, conn: Any, target: Path) -> None:
                              .format(sql.Identifier(table)))
                 for row in rows:
                     out.write(f"{table}\t{row['row']}\n")
+                    written += 1
+    return written
+
+
+def _check_export(export: Path, written: int) -> None:
+    """``export`` decompresses whole, with a valid header and the ``written`` rows."""
+    try:
+        with gzip.open(export, "rt", encoding="utf-8") as lines:
+            _export_version(lines.readline(), export)
+            found = sum(len(batch) for _, batch in _batches(lines, export))
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise StorageError(f"{export} does not read back: {exc}; no backup was written") from exc
+    if found != written:
+        raise StorageError(f"{export} reads back {found} rows of {written} written; "
+                           "no backup was written")
 
 
 def _import(info: ConnectionInfo, conn: Any, backup_file: Path) -> None:
@@ -183,6 +230,7 @@ def _import(info: ConnectionInfo, conn: Any, backup_file: Path) -> None:
     try:
         with gzip.open(backup_file, "rt", encoding="utf-8") as lines:
             version = _export_version(lines.readline(), backup_file)
+            _check_version(version, backup_file)
             with _transaction(info, conn) as cur:
                 cur.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(
                     sql.SQL(", ").join(map(sql.Identifier, TABLES))))
@@ -202,7 +250,7 @@ def _import(info: ConnectionInfo, conn: Any, backup_file: Path) -> None:
 
 
 def _export_version(first_line: str, backup_file: Path) -> int:
-    """The schema version in an export's header line, checked."""
+    """The schema version in an export's header line (whatever it is)."""
     try:
         header = json.loads(first_line)
     except ValueError:
@@ -210,7 +258,6 @@ def _export_version(first_line: str, backup_file: Path) -> int:
     version = header.get("schema_version") if isinstance(header, dict) else None
     if header is None or header.get("format") != EXPORT_FORMAT or not isinstance(version, int):
         raise StorageError(f"{backup_file} is not a sync2nas PostgreSQL export")
-    _check_version(version, backup_file)
     return version
 
 

@@ -30,7 +30,7 @@ from sync2nas_core import (
 from sync2nas_core.locks import file_lock, lock_file_beside
 
 from . import rows
-from .backup import open_backup, reserve_backup_path
+from .backup import open_backup, write_backup
 from .connection import open_database, translated_errors, use_wal
 from .schema import migrate, stored_version
 
@@ -382,17 +382,10 @@ class SqliteStorage:
 
     # -- backup -----------------------------------------------------------
     def backup(self, directory: Path) -> Path:
-        """Copy the database with SQLite's online backup API (consistent while in use)."""
+        """Check the database, copy it with SQLite's online backup API (consistent while in
+        use), check the copy; see :mod:`.backup`."""
         self._outside_transaction("backup")
-        target = reserve_backup_path(directory)
-        try:
-            with self._errors(), closing(sqlite3.connect(target)) as copy:
-                self._db.backup(copy)
-                copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
-        except BaseException:
-            target.unlink(missing_ok=True)
-            raise
-        return target
+        return write_backup(self._db, str(self.path), directory)
 
     def restore(self, backup_file: Path) -> None:
         """Check ``backup_file`` is a Sync2NAS database, then copy it over the live one."""

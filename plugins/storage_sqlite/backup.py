@@ -1,8 +1,18 @@
-"""Backup files: names that never collide, and checking a file before restoring it."""
+"""Backup files: checked before and after copying, published under names that never collide.
+
+A backup is made only from a database that passes ``PRAGMA integrity_check``;
+it is written under a hidden ``.partial`` name, checked the same way, and only
+then linked to its ``sync2nas-sqlite-<UTC time>[-n].db`` name. So a damaged
+database, a failed copy or a killed process never leaves a file that looks
+like a backup.
+"""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import tempfile
+from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -12,21 +22,59 @@ from .connection import connect, translated_errors
 from .schema import check_not_newer, stored_version
 
 PREFIX = "sync2nas-sqlite-"
+#: Problems quoted from ``PRAGMA integrity_check`` in an error message.
+SHOWN_PROBLEMS = 3
 
 
-def reserve_backup_path(directory: Path) -> Path:
-    """Create an empty, new ``sync2nas-sqlite-<UTC time>[-n].db`` in ``directory``.
+def check_intact(conn: sqlite3.Connection, where: str) -> None:
+    """Raise StorageError naming the first problems ``PRAGMA integrity_check`` finds
+    (or the damage that stops it: "database disk image is malformed")."""
+    with translated_errors(where):
+        try:
+            problems = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+        except sqlite3.OperationalError:  # locked, out of memory...: not damage
+            raise
+        except sqlite3.DatabaseError as exc:
+            problems = [str(exc)]
+    if problems != ["ok"]:
+        shown = "; ".join(" ".join(problem.split()) for problem in problems[:SHOWN_PROBLEMS])
+        more = len(problems) - SHOWN_PROBLEMS
+        raise StorageError(f"SQLite database {where} is damaged: {shown}"
+                           + (f" (and {more} more problems)" if more > 0 else ""))
 
-    The file is created exclusively, so an existing file is never overwritten,
+
+def write_backup(source: sqlite3.Connection, where: str, directory: Path) -> Path:
+    """Check ``source``, copy it with SQLite's online backup API, check the copy, publish it."""
+    try:
+        check_intact(source, where)
+    except StorageError as exc:
+        raise StorageError(f"{exc}; no backup was written") from exc
+    directory.mkdir(parents=True, exist_ok=True)
+    descriptor, name = tempfile.mkstemp(prefix=f".{PREFIX}", suffix=".partial", dir=directory)
+    os.close(descriptor)
+    partial = Path(name)
+    try:
+        with translated_errors(where), closing(sqlite3.connect(partial)) as copy:
+            source.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+            check_intact(copy, f"{partial} (the backup of {where})")
+        return _publish(partial, directory)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _publish(partial: Path, directory: Path) -> Path:
+    """Link ``partial`` to the first free ``sync2nas-sqlite-<UTC time>[-n].db``.
+
+    A link fails when the name exists, so an existing file is never replaced,
     even by another process making a backup in the same second.
     """
-    directory.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     counter = 0
     while True:
         path = directory / f"{PREFIX}{stamp}{f'-{counter}' if counter else ''}.db"
         try:
-            path.open("xb").close()
+            os.link(partial, path)
             return path
         except FileExistsError:
             counter += 1
@@ -37,10 +85,8 @@ def open_backup(backup_file: Path) -> sqlite3.Connection:
     where = f"backup {backup_file}"
     conn = connect(backup_file, read_only=True)
     try:
+        check_intact(conn, where)
         with translated_errors(where):
-            check = conn.execute("PRAGMA quick_check").fetchone()[0]
-            if check != "ok":
-                raise StorageError(f"{where} is damaged: {check}")
             version = stored_version(conn, where)
             if version == 0:
                 raise StorageError(f"{where} is not a Sync2NAS backup: it is empty")

@@ -17,6 +17,7 @@ from sync2nas_core import (
     ReadOnlyError,
     RemoteEntry,
     SchemaError,
+    StorageError,
 )
 from sync2nas_plugins.storage_sqlite.schema import MIGRATIONS, Migration, migrate
 
@@ -176,3 +177,65 @@ def test_sqlite_restore_keeps_wal_mode(reopen: Reopen, db_file: Path, tmp_path: 
     storage.restore(backup_file)
     assert storage.list_shows() == []
     assert _sql(db_file, "PRAGMA journal_mode") == [("wal",)]
+
+
+def _damage_middle_pages(db_file: Path, pages: int = 3) -> None:
+    """Overwrite whole pages in the middle of a closed database (header and schema intact)."""
+    page_size = _sql(db_file, "PRAGMA page_size")[0][0]
+    page_count = _sql(db_file, "PRAGMA page_count")[0][0]
+    assert page_count >= 20, "the database is too small to damage only its middle"
+    with open(db_file, "r+b") as handle:
+        handle.seek(page_count // 2 * page_size)
+        handle.write(bytes(range(256)) * (pages * page_size // 256))
+
+
+def _damaged_database(reopen: Reopen, db_file: Path) -> None:
+    storage = reopen()
+    seed(storage)
+    storage.record_downloads(make_record(f"/seedbox/bulk/{n:05}.mkv") for n in range(3000))
+    storage.close()  # the last connection checkpoints the WAL into the file
+    _damage_middle_pages(db_file)
+
+
+def test_sqlite_backup_of_a_damaged_database_fails_and_writes_nothing(
+    reopen: Reopen, db_file: Path, tmp_path: Path
+) -> None:
+    _damaged_database(reopen, db_file)
+    damaged = _digest(db_file)
+    read_only = reopen(read_only=True)  # as `sync2nas backup-db` does
+    backups = tmp_path / "backups"
+    with pytest.raises(StorageError, match=re.escape(f"SQLite database {db_file} is damaged: ")
+                       + r".+; no backup was written$"):
+        read_only.backup(backups)
+    assert not backups.exists() or list(backups.iterdir()) == []
+    assert _digest(db_file) == damaged
+
+
+def test_sqlite_backup_is_checked_and_leaves_no_partial_file(
+    reopen: Reopen, tmp_path: Path
+) -> None:
+    storage = reopen()
+    seed(storage)
+    backup_file = storage.backup(tmp_path / "backups")
+    assert list((tmp_path / "backups").iterdir()) == [backup_file]
+    assert _sql(backup_file, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_backup_db_command_on_a_damaged_database_exits_1_with_the_reason(
+    reopen: Reopen, db_file: Path, tmp_path: Path, run_cli
+) -> None:
+    _damaged_database(reopen, db_file)
+    backups = tmp_path / "backups"
+    config = tmp_path / "sync2nas.ini"
+    config.write_text(
+        "[SFTP]\nhost = 127.0.0.1\nusername = nobody\npaths = /downloads\n"
+        "[TMDB]\napi_key = dummy\n"
+        f"[Database]\ntype = sqlite\nbackup_dir = {backups}\n[SQLite]\ndb_file = {db_file}\n"
+        f"[Transfers]\nincoming = {tmp_path / 'incoming'}\n",
+        encoding="utf-8",
+    )
+    result = run_cli("--config", str(config), "backup-db")
+    assert result.exit_code == 1
+    assert f"error: SQLite database {db_file} is damaged: " in result.output
+    assert "no backup was written" in result.output and "backup written" not in result.output
+    assert not backups.exists() or list(backups.iterdir()) == []

@@ -159,3 +159,31 @@ def test_a_truncated_export_fails_in_one_transaction_and_changes_nothing(
     with pytest.raises(StorageError, match="cut.jsonl.gz"):
         storage.restore(cut)
     assert snapshot(storage) == before
+
+
+TRUNCATING_PG_DUMP = """#!/bin/sh
+# the real pg_dump, then half of its archive lost while it still exits 0
+"{real}" "$@" || exit $?
+for arg; do case "$arg" in --file=*) file="${{arg#--file=}}";; esac; done
+truncate -s "$(( $(stat -c %s "$file") / 2 ))" "$file"
+"""
+
+
+def test_a_dump_that_does_not_read_back_is_no_backup(
+    open_pg: Opener, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    pg_dump, pg_restore = shutil.which("pg_dump"), shutil.which("pg_restore")
+    assert pg_dump and pg_restore
+    (tools / "pg_dump").write_text(TRUNCATING_PG_DUMP.format(real=pg_dump))
+    (tools / "pg_dump").chmod(0o755)
+    (tools / "pg_restore").symlink_to(pg_restore)
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
+    storage = open_pg()
+    fill(storage)
+    backups = tmp_path / "backups"
+    with pytest.raises(StorageError, match=r"^the dump does not read back \(pg_restore failed "
+                                           r".*\); no backup was written$"):
+        storage.backup(backups)
+    assert list(backups.iterdir()) == []
