@@ -20,8 +20,9 @@ from .hostkeys import (
     HostKeyError,
     changed_key_message,
     host_key_algs,
-    load_known_hosts,
     pin,
+    pinned_keys,
+    revocation,
     unknown_host_message,
 )
 from .settings import SftpSettings
@@ -59,7 +60,10 @@ class HostKeyPolicy:
 
     def accept_unpinned(self, host: str, addr: str, port: int, key: asyncssh.SSHKey) -> bool:
         path = self.settings.known_hosts
-        pinned = list(load_known_hosts(path).match(host, addr, port)[0])
+        self.refusal = revocation(path, host, port, key)
+        if self.refusal:
+            return False
+        pinned = pinned_keys(path, host, addr, port)
         if pinned:
             self.refusal = changed_key_message(path, host, port, key, pinned)
             return False
@@ -71,6 +75,11 @@ class HostKeyPolicy:
             log.warning("pinned the new host key of %s:%s (%s) in %s",
                         host, port, key.get_fingerprint(), path)
         return True
+
+    def trusted(self, host: str, addr: str, port: int) -> tuple[list, list, list]:
+        """asyncssh's ``known_hosts`` answer: the pinned keys, trusted without a question;
+        every other key (revoked ones too) is left to :meth:`accept_unpinned`."""
+        return pinned_keys(self.settings.known_hosts, host, addr, port), [], []
 
 
 def _client_class(policy: HostKeyPolicy) -> type:
@@ -205,7 +214,7 @@ async def open_connection(
     where = f"{settings.username}@{settings.host}:{settings.port}"
     try:
         conn = await asyncssh.connect(
-            settings.host, known_hosts=load_known_hosts(settings.known_hosts),
+            settings.host, known_hosts=policy.trusted,
             server_host_key_algs=host_key_algs(settings.known_hosts, settings.host, settings.port),
             client_factory=_client_class(policy), **connect_options(settings),
         )

@@ -1,15 +1,17 @@
 """Server host-key checking against an OpenSSH ``known_hosts`` file.
 
-Policy: a key listed for the host is accepted; an unknown host is refused
-(``reject``, with the fingerprint and the command that pins it) or pinned on
-first contact (``accept-new``); a host whose listed keys do not include the
-offered one is always refused, loudly: it may be a man in the middle.
+Policy: a key the file marks ``@revoked`` (for any host) is always refused; a key
+listed for the host is accepted; an unknown host is refused (``reject``, with the
+fingerprint and the command that pins it) or pinned on first contact
+(``accept-new``); a host whose listed keys do not include the offered one is always
+refused, loudly: it may be a man in the middle.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -50,9 +52,32 @@ def load_known_hosts(path: Path) -> asyncssh.SSHKnownHosts:
     return asyncssh.import_known_hosts(text)
 
 
+def revoked_keys(path: Path) -> list[asyncssh.SSHKey]:
+    """Keys ``path`` marks ``@revoked``, whatever host they are listed for."""
+    import asyncssh
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    keys = []
+    for line in lines:
+        fields = line.split()
+        if len(fields) >= 4 and fields[0] == "@revoked":
+            with contextlib.suppress(asyncssh.KeyImportError):
+                keys.append(asyncssh.import_public_key(f"{fields[2]} {fields[3]}"))
+    return keys
+
+
 def pinned_keys(path: Path, host: str, addr: str, port: int) -> list[asyncssh.SSHKey]:
-    """Keys ``path`` lists for this host (by name, or by address)."""
-    return list(load_known_hosts(path).match(host, addr, port)[0])
+    """Keys ``path`` lists for this host (by name, or by address), each once; a
+    revoked key is never one of them."""
+    revoked = revoked_keys(path)
+    pinned: list[asyncssh.SSHKey] = []
+    for key in load_known_hosts(path).match(host, addr, port)[0]:
+        if key not in pinned and key not in revoked:
+            pinned.append(key)
+    return pinned
 
 
 #: Host key types asked for when none is pinned yet: OpenSSH's order of preference.
@@ -87,6 +112,18 @@ def unknown_host_message(path: Path, host: str, port: int, key: asyncssh.SSHKey)
         f"    sync2nas sftp trust-host --fingerprint {fingerprint(key)}\n"
         f"(or set [SFTP] host_key_policy = accept-new to pin it on first contact; "
         f"known_hosts file: {path})"
+    )
+
+
+def revocation(path: Path, host: str, port: int, key: asyncssh.SSHKey) -> str | None:
+    """Why ``key`` is refused when ``path`` marks it ``@revoked``; None when it does not."""
+    if key not in revoked_keys(path):
+        return None
+    return (
+        f"the SSH host key of {host_pattern(host, port)} ({key.get_algorithm()} "
+        f"{fingerprint(key)}) is marked @revoked in {path}: refusing to connect, and "
+        f"nothing was pinned. A revoked key is never trusted; ask the server's owner "
+        f"for its new key."
     )
 
 
@@ -128,6 +165,9 @@ def trust(
     if key is None:
         raise HostKeyError(f"{host_pattern(host, port)} presented no host key")
     shown = f"{key.get_algorithm()} {fingerprint(key)}"
+    revoked = revocation(path, host, port, key)
+    if revoked:
+        raise HostKeyError(revoked)
     if key in pinned:
         return f"{host_pattern(host, port)} is already pinned in {path} ({shown})"
     if pinned:
