@@ -76,6 +76,9 @@ def list_shows(app: App, as_json: bool) -> None:
         shows = storage.list_shows()
     finally:
         storage.close()
+    if not shows and not as_json:
+        click.echo("no shows stored; add one with `sync2nas add-show NAME`")
+        return
     _print_shows([(show, None) for show in shows], as_json)
 
 

@@ -212,6 +212,9 @@ def missing_episodes_command(app: App, show: str | None, as_json: bool) -> None:
             for s, episodes in found for e in episodes
         ])
         return
+    if not found:
+        click.echo("no missing episodes")
+        return
     for stored, episodes in found:
         click.echo(f"{show_label(stored)}: {len(episodes)} missing")
         for e in episodes:

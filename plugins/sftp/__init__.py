@@ -66,6 +66,11 @@ def sync2nas_config_sections() -> list[ConfigSection]:
                     help="Download limit in KiB/s; 0 means unlimited.",
                 ),
                 ConfigKey(
+                    "follow_symlinks", default="inside", choices=("inside", "all", "none"),
+                    help="Remote symlinks: follow those staying inside the remote path "
+                    "(others are reported and skipped), all of them, or none.",
+                ),
+                ConfigKey(
                     "delete_remote_after", bool, default=False,
                     help="Delete the remote file once it has arrived and been verified.",
                 ),

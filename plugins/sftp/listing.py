@@ -1,7 +1,8 @@
 """Recursive listing of every configured remote path, folders in parallel.
 
 Every regular file becomes a :class:`RemoteEntry` (path, size, mtime). Folders
-that cannot be read, broken symlinks, symlink loops and names that can never
+that cannot be read, broken symlinks, symlink loops, symlinks leading out of the
+configured path (``follow_symlinks = inside``, the default) and names that can never
 be made safe are reported as problems; the rest of the tree is still listed.
 """
 
@@ -68,9 +69,11 @@ def _compile(globs: tuple[str, ...]) -> re.Pattern[str] | None:
 class Walker:
     """Lists one or more trees through a pool, reporting problems instead of failing."""
 
-    def __init__(self, pool: Pool, filters: Filters, *, use_min_age: bool = True) -> None:
+    def __init__(self, pool: Pool, filters: Filters, *, use_min_age: bool = True,
+                 follow_symlinks: str = "inside") -> None:
         self.pool = pool
         self.filters = filters
+        self.follow_symlinks = follow_symlinks
         self.use_min_age = use_min_age
         self.result = Listing()
         self.seen: set[str] = set()
@@ -126,8 +129,6 @@ class Walker:
         entries: list[Entry],
     ) -> list[tuple[str, tuple[str, ...]]]:
         """Record the files among ``entries``; return the folders to descend into."""
-        import asyncssh
-
         from .folders import Entry
 
         folders = []
@@ -147,18 +148,14 @@ class Walker:
                 continue
             real = here + name
             if stat.S_ISLNK(entry.permissions or 0):
-                try:
-                    entry = Entry.of(name, await sftp.stat(full))
-                    real = await sftp.realpath(full) if stat.S_ISDIR(entry.permissions or 0) \
-                        else real
-                except asyncssh.SFTPError as exc:
-                    if is_network_error(exc):
-                        raise
-                    self.result.problems.append(f"{full}: broken symlink: {exc.reason}")
+                followed = await self._follow(sftp, root, full, chain[0])
+                if followed is None:
                     continue
+                attrs, real = followed
+                entry = Entry.of(name, attrs)
             mode = entry.permissions or 0
             if stat.S_ISDIR(mode):
-                if _inside(chain[-1], real):
+                if any(_inside(folder, real) for folder in chain):
                     self.result.problems.append(f"{full}: symlink loop (to {real}), skipped")
                 elif real != here + name and any(_inside(real, r) for r in self.canonical_roots):
                     continue  # a link into a listed tree: its files are listed there
@@ -167,6 +164,33 @@ class Walker:
             elif stat.S_ISREG(mode) and self.filters.included(name, relative):
                 self._add_file(full, entry)
         return folders
+
+    async def _follow(
+        self, sftp: asyncssh.SFTPClient, root: str, link: str, canonical_root: str,
+    ) -> tuple[asyncssh.SFTPAttrs, str] | None:
+        """What the symlink ``link`` leads to (its attributes and canonical path), or
+        None when it is not followed: ``follow_symlinks = none``, a broken link, or
+        (``inside``) a target outside the configured path ``root`` (reported)."""
+        import asyncssh
+
+        if self.follow_symlinks == "none":
+            return None
+        found = await asyncio.gather(sftp.stat(link), sftp.realpath(link),
+                                     return_exceptions=True)
+        for outcome in found:
+            if isinstance(outcome, BaseException):
+                if not isinstance(outcome, asyncssh.SFTPError) or is_network_error(outcome):
+                    raise outcome
+                self.result.problems.append(f"{link}: broken symlink: {outcome.reason}")
+                return None
+        attrs, real = found
+        if self.follow_symlinks == "inside" and not _inside(real, canonical_root):
+            self.result.problems.append(
+                f"{link}: symlink to {real}, outside {root}, skipped "
+                "([SFTP] follow_symlinks = inside)"
+            )
+            return None
+        return attrs, real
 
     def _add_file(self, path: str, entry: Entry) -> None:
         if path in self.seen:  # nested configured paths list some files twice
@@ -212,4 +236,6 @@ class TaskSet:
 async def list_remote(pool: Pool, settings: SftpSettings, *, use_min_age: bool = True) -> Listing:
     """Every file under every configured path (filters and ``min_age`` applied)."""
     filters = Filters(settings.include, settings.exclude, settings.min_age, time.time())
-    return await Walker(pool, filters, use_min_age=use_min_age).walk(settings.paths)
+    walker = Walker(pool, filters, use_min_age=use_min_age,
+                    follow_symlinks=settings.follow_symlinks)
+    return await walker.walk(settings.paths)

@@ -24,6 +24,7 @@ class SftpSettings:
     max_connections: int = 4
     bandwidth_limit: int = 0  # KiB/s, 0 = unlimited
     delete_remote_after: bool = False
+    follow_symlinks: str = "inside"  # inside | all | none
 
     @classmethod
     def from_section(cls, section: Mapping[str, Any]) -> SftpSettings:

@@ -31,7 +31,13 @@ from sync2nas_core.locks import file_lock, lock_file_beside
 
 from . import rows
 from .backup import open_backup, write_backup
-from .connection import open_database, translated_errors, use_wal
+from .connection import (
+    open_database,
+    release_wal_files,
+    translated_errors,
+    use_wal,
+    wal_files,
+)
 from .schema import migrate, stored_version
 
 # The listing is one JSON parameter: [[path, size, mtime], ...]. Known, unchanged
@@ -55,12 +61,17 @@ class SqliteStorage:
     Several processes may share the file (WAL mode, a busy timeout, and
     ``BEGIN IMMEDIATE`` for every write transaction). Opened read-only, the file
     is opened through a ``mode=ro`` URI and every writing method raises
-    :class:`ReadOnlyError` before touching it.
+    :class:`ReadOnlyError` before touching it; the ``-wal``/``-shm`` files such
+    an open creates are removed when it closes, unless another process has the
+    database open by then.
     """
 
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
         self.read_only = read_only
+        # what a read-only open creates, its close removes
+        self._release_wal = read_only and path.exists() and \
+            not any(file.exists() for file in wal_files(path))
         self._conn: sqlite3.Connection | None = open_database(path, read_only=read_only)
         self._depth = 0
 
@@ -75,6 +86,8 @@ class SqliteStorage:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+            if self._release_wal:
+                release_wal_files(self.path)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

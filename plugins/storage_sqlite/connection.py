@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from sync2nas_core import StorageError
@@ -13,6 +14,8 @@ from .schema import check_current, check_not_newer, migrate, stored_version
 
 #: How long a writer waits for another process's write lock before giving up.
 BUSY_TIMEOUT_S = 30.0
+
+log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -72,3 +75,23 @@ def open_database(path: Path, *, read_only: bool) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def wal_files(path: Path) -> tuple[Path, Path]:
+    """The ``-wal`` and ``-shm`` files SQLite keeps beside a database in WAL mode."""
+    return path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")
+
+
+def release_wal_files(path: Path) -> None:
+    """Have SQLite remove the ``-wal`` and ``-shm`` files of ``path`` if nobody has it open.
+
+    A read-only connection creates them and cannot remove them. A read-write
+    connection's last close checkpoints (an empty WAL: the database is not
+    touched) and deletes them; while another connection is open, SQLite keeps
+    them, as it must. A read opens the WAL; nothing is written.
+    """
+    try:
+        with closing(sqlite3.connect(path, timeout=0, isolation_level=None)) as conn:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as exc:  # a tidy-up: the command's own work is done
+        log.debug("left the WAL files of %s: %s", path, exc)

@@ -139,3 +139,15 @@ def test_commands_after_routing_use_the_routed_inventory(site, run_cli):
     with storage_of(site.app(), read_only=True) as storage:
         assert [e.action for e in storage.list_events()] == ["move", "move"]
         assert isinstance(storage.list_events()[0], Event)
+
+
+def test_missing_episodes_says_when_none_are_missing(site, run_cli):
+    site.add_shows(BREAKING_BAD)
+    for code, title in [(f"S01E0{n}", f"E{n}") for n in range(1, 8)]:
+        site.put(f"Breaking.Bad.{code}.mkv", title.encode())
+    assert site.cli(run_cli, "route-files").exit_code == 0
+    result = site.cli(run_cli, "missing-episodes")
+    assert result.exit_code == 0 and result.output == "no missing episodes\n"
+    result = site.cli(run_cli, "missing-episodes", "--json")
+    assert result.exit_code == 0 and json.loads(result.output) == []
+    assert list(site.root.glob("db.sqlite-*")) == []  # no -wal, no -shm left behind

@@ -44,6 +44,7 @@ def test_min_age_leaves_recent_files_for_later(site: Site) -> None:
 
 
 def test_symlink_loops_are_reported_and_outside_links_followed(site: Site) -> None:
+    site.write_config(follow_symlinks="all")
     site.add("tv/show/ep.mkv", 10)
     site.add("elsewhere/linked.mkv", 10)
     (site.remote / "tv/show/loop").symlink_to(site.remote / "tv")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sqlite3
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from sync2nas_core import (
 from sync2nas_plugins.storage_sqlite.schema import MIGRATIONS, Migration, migrate
 
 from .conftest import Reopen
-from .samples import WRITE_CALLS, make_record, seed, snapshot
+from .samples import WRITE_CALLS, make_record, make_show, seed, snapshot
 
 
 @pytest.fixture
@@ -133,6 +135,44 @@ def test_sqlite_read_only_leaves_the_file_byte_for_byte_unchanged(
     assert _digest(db_file) == before
 
 
+def _beside(db_file: Path) -> list[str]:
+    """The names in the database's folder that belong to it (the file, -wal, -shm)."""
+    return sorted(path.name for path in db_file.parent.glob(f"{db_file.name}*"))
+
+
+def _seed_and_close(reopen: Reopen) -> None:
+    """Seed the database and close the writer: its last close removes -wal and -shm."""
+    writer = reopen()
+    seed(writer)
+    writer.close()
+
+
+def test_sqlite_read_only_open_leaves_no_wal_files(reopen: Reopen, db_file: Path) -> None:
+    _seed_and_close(reopen)
+    assert _beside(db_file) == [db_file.name]
+    before = _digest(db_file)
+    read_only = reopen(read_only=True)
+    assert len(read_only.list_shows()) == 2
+    read_only.close()
+    assert _beside(db_file) == [db_file.name]
+    assert _digest(db_file) == before
+
+
+def test_sqlite_read_only_close_keeps_the_wal_of_a_writer_still_open(
+    reopen: Reopen, db_file: Path
+) -> None:
+    _seed_and_close(reopen)
+    read_only = reopen(read_only=True)
+    writer = reopen()  # opened after the reader: its WAL is in use when the reader closes
+    writer.add_show(make_show(1, "Written While A Reader Was Open"))
+    read_only.close()
+    assert _beside(db_file) == sorted([db_file.name, f"{db_file.name}-shm", f"{db_file.name}-wal"])
+    assert [show.tmdb_id for show in writer.list_shows()].count(1) == 1
+    writer.close()  # the last connection: SQLite removes its files itself
+    assert _beside(db_file) == [db_file.name]
+    assert 1 in [show.tmdb_id for show in reopen(read_only=True).list_shows()]
+
+
 def test_sqlite_bulk_methods_run_one_statement(reopen: Reopen) -> None:
     storage = reopen()
     storage.record_downloads(make_record(f"/s/{i}.mkv") for i in range(5000))
@@ -221,21 +261,42 @@ def test_sqlite_backup_is_checked_and_leaves_no_partial_file(
     assert _sql(backup_file, "PRAGMA integrity_check") == [("ok",)]
 
 
-def test_backup_db_command_on_a_damaged_database_exits_1_with_the_reason(
-    reopen: Reopen, db_file: Path, tmp_path: Path, run_cli
-) -> None:
-    _damaged_database(reopen, db_file)
-    backups = tmp_path / "backups"
+@pytest.fixture
+def sync2nas(db_file: Path, tmp_path: Path, run_cli) -> Callable[..., Any]:
+    """Run ``sync2nas ARGS...`` with a config using this SQLite database (backups: tmp/backups)."""
     config = tmp_path / "sync2nas.ini"
     config.write_text(
         "[SFTP]\nhost = 127.0.0.1\nusername = nobody\npaths = /downloads\n"
         "[TMDB]\napi_key = dummy\n"
-        f"[Database]\ntype = sqlite\nbackup_dir = {backups}\n[SQLite]\ndb_file = {db_file}\n"
-        f"[Transfers]\nincoming = {tmp_path / 'incoming'}\n",
+        f"[Database]\ntype = sqlite\nbackup_dir = {tmp_path / 'backups'}\n"
+        f"[SQLite]\ndb_file = {db_file}\n[Transfers]\nincoming = {tmp_path / 'incoming'}\n",
         encoding="utf-8",
     )
-    result = run_cli("--config", str(config), "backup-db")
+    return lambda *args: run_cli("--config", str(config), *args)
+
+
+def test_backup_db_command_on_a_damaged_database_exits_1_with_the_reason(
+    reopen: Reopen, db_file: Path, tmp_path: Path, sync2nas: Callable[..., Any]
+) -> None:
+    _damaged_database(reopen, db_file)
+    backups = tmp_path / "backups"
+    result = sync2nas("backup-db")
     assert result.exit_code == 1
     assert f"error: SQLite database {db_file} is damaged: " in result.output
     assert "no backup was written" in result.output and "backup written" not in result.output
     assert not backups.exists() or list(backups.iterdir()) == []
+
+
+def test_show_lists_say_when_they_are_empty_and_leave_no_wal_files(
+    reopen: Reopen, db_file: Path, sync2nas: Callable[..., Any]
+) -> None:
+    reopen().close()  # an empty database
+    result = sync2nas("list-shows")
+    assert result.exit_code == 0
+    assert result.output == "no shows stored; add one with `sync2nas add-show NAME`\n"
+    assert json.loads(sync2nas("list-shows", "--json").output) == []
+    assert _beside(db_file) == [db_file.name]
+    _seed_and_close(reopen)
+    assert "Attack on Titan" in sync2nas("list-shows").output
+    assert "Attack on Titan" in sync2nas("search-shows", "atack on titan", "--similar").output
+    assert _beside(db_file) == [db_file.name]
