@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config, ConfigError, find_config_file, read_config_file, validate
+from .metadata import Metadata
 from .plugins import PluginManager, create_plugin_manager, parse_plugin_list
 from .storage import Storage
 from .types import StorageOptions
@@ -72,6 +73,12 @@ class App:
         backend = self.plugins.storage_backend(self.config.get("Database", "type"))
         options = StorageOptions(read_only=read_only, embed_text=self.plugins.embed_text)
         return backend.factory(self.config.section(backend.section), options)
+
+    def open_metadata(self, name: str, *, read_only: bool = False) -> Metadata:
+        """Open metadata provider ``name``; ``read_only`` (a dry run) makes it write
+        nothing, not even a cache entry."""
+        provider = self.plugins.metadata_provider(name)
+        return provider.factory(self.config.section(provider.section), read_only=read_only)
 
 
 def disabled_plugins(

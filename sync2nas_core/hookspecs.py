@@ -102,7 +102,10 @@ def sync2nas_sources() -> Sequence[SourceType]:
 def sync2nas_metadata_providers() -> Sequence[MetadataProvider]:
     """Offer metadata providers that find shows and their episodes.
 
-    :return: ``MetadataProvider(name, section, factory)`` records.
+    :return: ``MetadataProvider(name, section, factory)`` records. The factory is
+        called as ``factory(settings, read_only=...)`` and returns a
+        :class:`~sync2nas_core.Metadata`; ``read_only`` (a dry run) means it writes
+        nothing anywhere, cache entries included.
 
     Example::
 

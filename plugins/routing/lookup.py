@@ -206,8 +206,7 @@ class Lookup:
         """``call`` on the provider; whatever it raises becomes LookupFailed naming it."""
         try:
             if self._metadata is None:
-                provider = self.app.plugins.metadata_provider(self.provider)
-                self._metadata = provider.factory(self.app.config.section(provider.section))
+                self._metadata = self.app.open_metadata(self.provider, read_only=self.dry_run)
             return call(self._metadata)
         except ConfigError:
             raise  # the config's fault (an unset [TMDB] api_key, say): the user's to fix, exit 2

@@ -66,18 +66,21 @@ def sync2nas_config_sections() -> list[ConfigSection]:
     ]
 
 
-def open_client(settings: Mapping[str, Any], *, refresh: bool = False) -> TmdbClient:
-    """A TMDB client from the typed ``[TMDB]`` section (``refresh``: bypass the cache)."""
+def open_client(
+    settings: Mapping[str, Any], *, refresh: bool = False, read_only: bool = False
+) -> TmdbClient:
+    """A TMDB client from the typed ``[TMDB]`` section (``refresh``: bypass the cache;
+    ``read_only``: a dry run, which writes no cache entry)."""
     from .client import TmdbClient
 
-    return TmdbClient.from_settings(settings, refresh=refresh)
+    return TmdbClient.from_settings(settings, refresh=refresh, read_only=read_only)
 
 
-def open_metadata(settings: Mapping[str, Any]) -> Metadata:
+def open_metadata(settings: Mapping[str, Any], *, read_only: bool = False) -> Metadata:
     """The provider's factory: the core's Metadata protocol over a TMDB client."""
     from .metadata import TmdbMetadata
 
-    return TmdbMetadata(open_client(settings))
+    return TmdbMetadata(open_client(settings, read_only=read_only))
 
 
 @hookimpl

@@ -8,6 +8,7 @@ import logging
 import os
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +23,22 @@ def default_cache_dir() -> Path:
 
 
 class ResponseCache:
-    """JSON bodies stored one file per request, fresh for ``ttl`` seconds."""
+    """JSON bodies stored one file per request, fresh for ``ttl`` seconds.
 
-    def __init__(self, directory: Path, ttl: float) -> None:
+    ``read_only`` (a dry run) answers from what is stored and stores nothing.
+    """
+
+    def __init__(self, directory: Path, ttl: float, *, read_only: bool = False) -> None:
         self.directory = Path(directory)
         self.ttl = ttl
+        self.read_only = read_only
 
     @staticmethod
-    def key(path: str, params: dict[str, Any]) -> str:
-        """A stable name for one request (credentials must not be in ``params``)."""
-        text = json.dumps([path, sorted(params.items())], ensure_ascii=False)
+    def key(base_url: str, path: str, params: Mapping[str, Any], credential: str) -> str:
+        """A stable name for one request: everything that changes the answer goes in,
+        the credential too (so a wrong key misses), and only a hash comes out."""
+        text = json.dumps([base_url, path, sorted(params.items()), credential],
+                          ensure_ascii=False, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
     def _file(self, key: str) -> Path:
@@ -48,7 +55,10 @@ class ResponseCache:
         return entry["body"] if fresh else None
 
     def put(self, key: str, body: Any) -> None:
-        """Store ``body`` atomically; a cache that cannot be written is only logged."""
+        """Store ``body`` atomically (not when read-only); a cache that cannot be
+        written is only logged."""
+        if self.read_only:
+            return
         file = self._file(key)
         try:
             file.parent.mkdir(parents=True, exist_ok=True)

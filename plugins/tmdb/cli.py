@@ -51,10 +51,10 @@ def _errors_as_messages() -> Iterator[None]:
 
 
 @contextmanager
-def tmdb_client(app: App, *, refresh: bool) -> Iterator[TmdbClient]:
-    """A TMDB client from the config, closed afterwards."""
+def tmdb_client(app: App, *, refresh: bool, read_only: bool = False) -> Iterator[TmdbClient]:
+    """A TMDB client from the config (``read_only``: caching nothing), closed afterwards."""
     with _errors_as_messages():
-        client = open_client(app.config.section("TMDB"), refresh=refresh)
+        client = open_client(app.config.section("TMDB"), refresh=refresh, read_only=read_only)
         try:
             yield client
         finally:
@@ -66,8 +66,9 @@ def tmdb_client(app: App, *, refresh: bool) -> Iterator[TmdbClient]:
 def open_session(
     app: App, *, refresh: bool, read_only: bool
 ) -> Iterator[tuple[TmdbClient, Storage]]:
-    """A TMDB client and the open storage, both closed afterwards."""
-    with tmdb_client(app, refresh=refresh) as client:
+    """A TMDB client and the open storage, both closed afterwards; ``read_only`` (a dry
+    run) writes neither rows nor cache entries."""
+    with tmdb_client(app, refresh=refresh, read_only=read_only) as client:
         storage = app.open_storage(read_only=read_only)
         try:
             yield client, storage

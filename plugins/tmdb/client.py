@@ -98,13 +98,17 @@ class TmdbClient:
         self._session: requests.Session | None = None
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any], *, refresh: bool = False) -> TmdbClient:
-        """A client from the typed ``[TMDB]`` section."""
+    def from_settings(
+        cls, settings: Mapping[str, Any], *, refresh: bool = False, read_only: bool = False
+    ) -> TmdbClient:
+        """A client from the typed ``[TMDB]`` section (``read_only``: a dry run, whose
+        answers are not cached)."""
         ttl = settings.get("cache_ttl") or 0
         retries = max(0, int(settings.get("retries", 5)))
         cache = None
         if ttl > 0:
-            cache = ResponseCache(Path(settings.get("cache_dir") or default_cache_dir()), ttl)
+            cache = ResponseCache(Path(settings.get("cache_dir") or default_cache_dir()), ttl,
+                                  read_only=read_only)
         return cls(
             settings.get("api_key") or "",
             base_url=settings.get("base_url") or DEFAULT_BASE_URL,
@@ -161,7 +165,7 @@ class TmdbClient:
         query = {k: v for k, v in (params or {}).items() if v is not None}
         if localized and self.language and "language" not in query:
             query["language"] = self.language
-        key = ResponseCache.key(path, query)
+        key = ResponseCache.key(self.base_url, path, query, self._key)
         if self.cache is not None and not self.refresh:
             cached = self.cache.get(key)
             if cached is not None:

@@ -22,7 +22,7 @@ from sync2nas_plugins.tmdb.errors import (
 )
 from sync2nas_plugins.tmdb.ratelimit import RateLimiter
 from sync2nas_plugins.tmdb.retry import RetryPolicy
-from sync2nas_plugins.tmdb.stub import STUB_API_KEY, STUB_TOKEN
+from sync2nas_plugins.tmdb.stub import STUB_API_KEY, STUB_TOKEN, StubTmdb
 
 ONE_PIECE, BREAKING_BAD = 37854, 1396
 
@@ -299,6 +299,38 @@ def test_cache_put_on_unwritable_dir_is_only_logged(tmp_path: Path, caplog) -> N
     blocker = tmp_path / "file"
     blocker.write_text("")
     cache = ResponseCache(blocker, ttl=10)
-    cache.put(cache.key("/x", {}), {"a": 1})
-    assert cache.get(cache.key("/x", {})) is None
+    key = cache.key("http://h/3", "/x", {}, "key")
+    cache.put(key, {"a": 1})
+    assert cache.get(key) is None
     assert "not writable" in caplog.text
+
+
+def test_cache_answers_only_the_server_language_and_key_it_came_from(
+    stub, make_client, tmp_path
+) -> None:
+    cache = ResponseCache(tmp_path, ttl=60)
+    make_client(cache=cache).search_tv("Breaking Bad")
+    with StubTmdb(api_keys=(STUB_API_KEY, "other-key")) as other:
+        make_client(cache=cache, base_url=other.base_url).search_tv("Breaking Bad")
+        assert len(other.requests) == 1  # the other server is asked, not answered from cache
+        make_client(cache=cache, base_url=other.base_url, api_key="other-key").search_tv("x")
+    make_client(cache=cache, language="fr-FR").search_tv("Breaking Bad")
+    assert len(stub.requests) == 2
+    wrong = make_client(cache=cache, api_key="wrong-key")
+    with pytest.raises(TmdbAuthError, match="refused the API key"):
+        wrong.search_tv("Breaking Bad")  # cached for the right key, so the 401 must surface
+    assert wrong.requests_sent == 1
+    for file in tmp_path.rglob("*"):
+        text = file.name + (file.read_text(encoding="utf-8") if file.is_file() else "")
+        assert STUB_API_KEY not in text and "other-key" not in text
+
+
+def test_a_read_only_cache_answers_but_stores_nothing(stub, make_client, tmp_path) -> None:
+    make_client(cache=ResponseCache(tmp_path / "c", ttl=60)).search_tv("Breaking Bad")
+    stored = sorted((tmp_path / "c").rglob("*.json"))
+    read_only = make_client(cache=ResponseCache(tmp_path / "c", ttl=60, read_only=True))
+    read_only.search_tv("Breaking Bad")
+    read_only.search_tv("The Office")
+    read_only.search_tv("The Office")
+    assert read_only.requests_sent == 2  # Breaking Bad from the cache, The Office twice
+    assert set((tmp_path / "c").rglob("*")) == {*stored, *(file.parent for file in stored)}

@@ -138,9 +138,12 @@ def test_add_show_by_id_with_overrides(env) -> None:
 
 def test_add_show_dry_run_writes_nothing(env) -> None:
     env.ok("add-show", "Breaking Bad")
+    cached = sorted((env.root / "cache").rglob("*"))
     result = env.ok("add-show", "One Piece", "--dry-run")
     assert 'would add "One Piece"' in result.output
     assert [s.tmdb_id for s in env.snapshot()[0]] == [BREAKING_BAD]
+    assert env.stub.count("/tv/37854") > 0  # TMDB was asked, and no answer was cached
+    assert sorted((env.root / "cache").rglob("*")) == cached
 
 
 def test_add_show_reports_what_tmdb_does_not_have(env) -> None:
@@ -438,6 +441,7 @@ def test_bootstrap_episodes_dry_run(env) -> None:
     result = env.ok("bootstrap-episodes", "--dry-run")
     assert "would store 68 episodes for 1 of 1" in result.output
     assert env.snapshot()[1] == {BREAKING_BAD: []}
+    assert not (env.root / "cache").exists()
 
 
 def test_update_shows_reports_and_records_changes(env) -> None:
