@@ -20,11 +20,42 @@ def _size(nbytes: float) -> str:
     return f"{nbytes:.1f} TB"
 
 
-class LogProgress:
-    """Logs files and bytes done, throughput and ETA every ``LOG_EVERY`` seconds."""
+class Tally:
+    """Bytes done, per file in flight and in all, each file's count clamped to its size:
+    bytes reported again (a resumed part, a retried range, a restarted file) never take
+    progress past 100 %."""
 
     def __init__(self) -> None:
-        self.files = self.total_files = self.done = self.total = 0
+        self.files: dict[str, list[int]] = {}  # path -> [bytes done, size]
+        self.done = 0
+
+    def start(self, path: str, size: int) -> None:
+        self.files[path] = [0, size]
+
+    def add(self, path: str, nbytes: int) -> int:
+        """Count ``nbytes`` more of ``path``; returns how many of them were new."""
+        counts = self.files.get(path)
+        if counts is None:
+            return 0
+        new = max(0, min(nbytes, counts[1] - counts[0]))
+        counts[0] += new
+        self.done += new
+        return new
+
+    def finish(self, path: str, ok: bool) -> int:
+        """Forget ``path``; a file that arrived counts in full (returns the bytes added)."""
+        done, size = self.files.pop(path, (0, 0))
+        rest = size - done if ok else 0
+        self.done += rest
+        return rest
+
+
+class LogProgress:
+    """Logs files and bytes done, throughput and ETA every ``LOG_EVERY`` seconds (INFO)."""
+
+    def __init__(self) -> None:
+        self.files = self.total_files = self.total = 0
+        self.tally = Tally()
         self.started = self.last = time.monotonic()
 
     def begin(self, files: int, nbytes: int) -> None:
@@ -32,20 +63,23 @@ class LogProgress:
         log.info("pulling %d files, %s", files, _size(nbytes))
 
     def file_started(self, path: str, size: int) -> None:
+        self.tally.start(path, size)
         log.debug("pulling %s (%s)", path, _size(size))
 
     def advanced(self, path: str, nbytes: int) -> None:
-        self.done += nbytes
+        self.tally.add(path, nbytes)
         now = time.monotonic()
         if now - self.last >= LOG_EVERY:
             self.last = now
-            rate = self.done / max(now - self.started, 1e-9)
-            eta = (self.total - self.done) / rate if rate else 0
-            log.warning("progress: %d/%d files, %s of %s, %s/s, ETA %.0f s",
-                        self.files, self.total_files, _size(self.done), _size(self.total),
-                        _size(rate), eta)
+            done = self.tally.done
+            rate = done / max(now - self.started, 1e-9)
+            eta = max(0.0, (self.total - done) / rate) if rate else 0.0
+            log.info("progress: %d/%d files, %s of %s, %s/s, ETA %.0f s",
+                     self.files, self.total_files, _size(done), _size(self.total),
+                     _size(rate), eta)
 
     def file_done(self, path: str, ok: bool) -> None:
+        self.tally.finish(path, ok)
         self.files += 1
 
     def close(self) -> None:
@@ -70,6 +104,7 @@ class RichProgress:
             TransferSpeedColumn(), TimeRemainingColumn(), transient=False,
         )
         self.tasks: dict[str, int] = {}
+        self.tally = Tally()
         self.total = self.bar.add_task("total", total=0)
         self.bar.start()
 
@@ -80,13 +115,16 @@ class RichProgress:
     def file_started(self, path: str, size: int) -> None:
         name = path.rsplit("/", 1)[-1]
         self.tasks[path] = self.bar.add_task(name[:40], total=size)
+        self.tally.start(path, size)
 
     def advanced(self, path: str, nbytes: int) -> None:
-        self.bar.advance(self.tasks[path], nbytes)
-        self.bar.advance(self.total, nbytes)
+        new = self.tally.add(path, nbytes)
+        self.bar.advance(self.tasks[path], new)
+        self.bar.advance(self.total, new)
 
     def file_done(self, path: str, ok: bool) -> None:
         self.bar.remove_task(self.tasks.pop(path))
+        self.bar.advance(self.total, self.tally.finish(path, ok))
         self.done_files += 1
         self.bar.update(self.total, description=f"total ({self.done_files}/{self.files} files)")
 
