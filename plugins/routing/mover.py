@@ -113,18 +113,23 @@ def _held_temporary(destination: Path) -> Iterator[tuple[Path, BinaryIO]]:
     and removed when it ends, however it ends (a claimed copy has left the name)."""
     while True:
         temporary = temporary_name(destination)
-        writer = open(temporary, "xb")  # closed below, after the unlink
-        fcntl.flock(writer, fcntl.LOCK_EX)
-        if os.fstat(writer.fileno()).st_nlink:  # not swept between creation and lock
-            break
-        writer.close()
+        with open(temporary, "xb") as writer:
+            try:
+                if _locked(writer):
+                    yield temporary, writer
+                    return
+            finally:
+                temporary.unlink(missing_ok=True)
+
+
+def _locked(handle: BinaryIO) -> bool:
+    """``flock`` a new temporary file; False when a sweeper removed it before the lock."""
     try:
-        yield temporary, writer
-    finally:
-        try:
-            temporary.unlink(missing_ok=True)
-        finally:
-            writer.close()
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    except OSError as exc:  # a filesystem without locks: no sweeper can lock it either
+        if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP):
+            raise
+    return os.fstat(handle.fileno()).st_nlink > 0
 
 
 def _copy_verified(source: Path, destination: Path) -> bool:
