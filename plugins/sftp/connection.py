@@ -40,6 +40,8 @@ PATH_ERRORS = "surrogateescape"
 SFTP_VERSION = 3
 WINDOW = 16 * 1024 * 1024
 PACKET = 256 * 1024
+#: Seconds a connection is given to say goodbye (SSH disconnect) before it is dropped.
+CLOSE_TIMEOUT = 2.0
 
 
 class NetworkError(Exception):
@@ -236,13 +238,34 @@ async def open_connection(
     try:
         sftp = await conn.start_sftp_client(path_errors=PATH_ERRORS, sftp_version=SFTP_VERSION)
     except Exception:
-        conn.close()
+        await close_connection(conn)
         raise
     coalesce_writes(conn, sftp)
     from .receive import GcmReceiver
 
     GcmReceiver.install(conn)
     return conn, sftp
+
+
+async def close_connection(
+    conn: asyncssh.SSHClientConnection, sftp: asyncssh.SFTPClient | None = None
+) -> None:
+    """End ``sftp``'s session and wait until the server has ended it too (its sftp-server
+    exited), then disconnect and wait for the connection to close, so the server's
+    session ends at once and completely; what takes longer than ``CLOSE_TIMEOUT`` is
+    dropped."""
+
+    async def goodbye() -> None:
+        if sftp is not None:
+            sftp.exit()
+            await sftp.wait_closed()
+        conn.close()
+        await conn.wait_closed()
+
+    try:
+        await asyncio.wait_for(goodbye(), CLOSE_TIMEOUT)
+    except (asyncio.TimeoutError, OSError):
+        conn.abort()
 
 
 @dataclass
@@ -278,8 +301,11 @@ class Pool:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        """Close every connection cleanly (together); a run ends without dropping any."""
+        opened = [(slot.conn, slot.sftp) for slot in self.slots if slot.conn is not None]
         for slot in self.slots:
-            self._drop(slot)
+            slot.conn = slot.sftp = None
+        await asyncio.gather(*(close_connection(conn, sftp) for conn, sftp in opened))
 
     def _pick(self, busy: int) -> _Slot:
         live = [slot for slot in self.slots if slot.live]

@@ -352,7 +352,7 @@ def run_worker(orders: int, reports: TextIO) -> None:
 async def _worker(orders_fd: int, reports: TextIO) -> None:
     import asyncssh
 
-    from .connection import HostKeyPolicy, is_network_error, open_connection
+    from .connection import HostKeyPolicy, close_connection, is_network_error, open_connection
     from .settings import SftpSettings
 
     orders = asyncio.StreamReader()
@@ -391,7 +391,7 @@ async def _worker(orders_fd: int, reports: TextIO) -> None:
             finally:
                 os.close(fd)
         finally:
-            conn.abort()
+            await close_connection(conn, sftp)
     except SegmentError as exc:
         _say(error=exc.kind, message=str(exc))
     except asyncssh.SFTPNoSuchFile:
