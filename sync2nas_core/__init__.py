@@ -30,6 +30,7 @@ from .names import (
     RESERVED_NAMES,
     free_name,
     is_reserved,
+    printable,
     replace_invalid,
     safe_name,
     shorten,
@@ -46,6 +47,7 @@ from .storage import (
     Storage,
     StorageError,
 )
+from .text import plural
 from .types import (
     ConfigKey,
     ConfigSection,
@@ -107,6 +109,8 @@ __all__ = [
     "http_url",
     "is_reserved",
     "name_key",
+    "plural",
+    "printable",
     "replace_invalid",
     "safe_name",
     "shorten",

@@ -1,5 +1,6 @@
 """Logging set-up: verbosity, an optional rotating log file, JSON lines, and a
-filter that scrubs every configured secret from every record."""
+filter that scrubs every configured secret from every record. Text lines show
+names escaped (:func:`~sync2nas_core.names.printable`); JSON lines keep them exact."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import json
 import logging
 import logging.handlers
 import re
+import traceback
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
+
+from .names import printable
 
 REDACTED = "********"
 _LEVELS = {0: logging.WARNING, 1: logging.INFO}
@@ -38,6 +43,38 @@ class SecretFilter(logging.Filter):
         return True
 
 
+class TextFormatter(logging.Formatter):
+    """``time LEVEL logger: message``, one line per record: control characters in the
+    message are escaped, and in a traceback's exception messages too (its own line
+    breaks kept)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        escaped = logging.makeLogRecord(record.__dict__)
+        escaped.msg, escaped.args = printable(record.getMessage()), None
+        escaped.exc_text = record.exc_text and _printable_traceback(
+            record.exc_text, record.exc_info)
+        return super().format(escaped)
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 (logging's naming)
+        return _printable_traceback(super().formatException(ei), ei)
+
+    def formatStack(self, stack_info: str) -> str:  # noqa: N802 (logging's naming)
+        return _printable_traceback(super().formatStack(stack_info), None)
+
+
+def _printable_traceback(text: str, exc_info: Any) -> str:
+    """``text`` with each exception's own message escaped whole (a line break in it
+    included), then every line escaped."""
+    error = exc_info[1] if exc_info else None
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        message = "".join(traceback.format_exception_only(type(error), error)).rstrip("\n")
+        text = text.replace(message, printable(message))
+        error = error.__cause__ or error.__context__
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message (and exception)."""
 
@@ -61,7 +98,7 @@ def setup_logging(
     if log_format == "json":
         formatter: logging.Formatter = JsonFormatter()
     else:
-        formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        formatter = TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)

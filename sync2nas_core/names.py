@@ -4,6 +4,8 @@ Windows (and so SMB) refuses control characters and ``<>:"/\\|?*`` in a name,
 trailing dots and spaces, device names such as ``CON`` or ``NUL.mkv``, and
 names over 255 bytes. These helpers know those rules and nothing else: how a
 plugin spells a replacement (``_``, `` - ``, nothing) stays the plugin's policy.
+:func:`printable` is the other side: a name as it may be shown on a terminal or
+in a text log.
 """
 
 from __future__ import annotations
@@ -24,11 +26,27 @@ INVALID_CHARS = '<>:"/\\|?*'
 MAX_EXTENSION_BYTES = 16
 
 _INVALID = re.compile(f"[\\x00-\\x1f\\x7f{re.escape(INVALID_CHARS)}]")
+# C0, DEL, C1 (\x9b is a one-byte CSI), line/paragraph separators and bidi controls
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_SHORT_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
 def replace_invalid(name: str, replace: str = "_") -> str:
     """``name`` with each control character and each of ``<>:"/\\|?*`` replaced by ``replace``."""
     return _INVALID.sub(replace, name)
+
+
+def printable(name: str) -> str:
+    """``name`` safe to print: control, line-separator and bidi characters become
+    ``\\n``, ``\\x1b``, ``\\u202e`` and the like, so a name can neither drive the
+    terminal (retitle it, move the cursor) nor forge a line of output."""
+    return _UNPRINTABLE.sub(_escape, name)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _SHORT_ESCAPES.get(char) or (
+        f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
 
 
 def is_reserved(name: str) -> bool:

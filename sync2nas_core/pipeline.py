@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,12 +18,16 @@ from typing import Any
 from .app import App
 from .locks import run_lock
 from .models import DownloadRecord, RemoteEntry
+from .names import printable
 from .sources import DownloadSummary, RouteOutcome, Router, Source
 from .storage import Storage
+from .text import plural
 
 log = logging.getLogger("sync2nas.pipeline")
 
 ROUTED_ACTIONS = ("move", "replace", "keep-both")
+#: How :meth:`RunSummary.lines` counts failures told in an earlier round.
+STILL_FAILING = "still failing:"
 
 
 @dataclass
@@ -61,23 +65,30 @@ class RunSummary:
             else:
                 self.skipped.append((outcome.source, f"{outcome.action}: {outcome.reason}"))
 
-    def lines(self, relative_to: Path | None = None) -> list[str]:
-        """The summary as text, one item per line, totals last; local paths below
-        ``relative_to`` are shown relative to it."""
-        lines = self._lines()
-        if relative_to is None:
-            return lines
-        return [line.replace(f"{relative_to}/", "") for line in lines]
+    def lines(
+        self, relative_to: Path | None = None, *, reported: Collection[tuple[str, str]] = ()
+    ) -> list[str]:
+        """The summary as text, one item per line (names escaped), totals last; local
+        paths below ``relative_to`` are shown relative to it. Failures in ``reported``
+        (told in an earlier round) are only counted: "still failing: N"."""
+        lines = self._lines(reported)
+        if relative_to is not None:
+            lines = [line.replace(f"{relative_to}/", "") for line in lines]
+        return [printable(line) for line in lines]
 
-    def _lines(self) -> list[str]:
+    def _lines(self, reported: Collection[tuple[str, str]]) -> list[str]:
         would = "would " if self.dry_run else ""
-        lines = [f"{would}pull {entry.path} ({entry.size} bytes)" for entry in self.would_pull]
+        lines = [f"{would}pull {entry.path} ({plural(entry.size, 'byte')})"
+                 for entry in self.would_pull]
         lines += [f"pulled {record.remote_path}" for record in self.pulled]
         for outcome in self.routed:
             destination = outcome.plan.destination if outcome.plan else "?"
             lines.append(f"{would}{outcome.action} {outcome.source} -> {destination}")
         lines += [f"skipped {path}: {reason}" for path, reason in self.skipped]
-        lines += [f"FAILED {path}: {reason}" for path, reason in self.failed]
+        lines += [f"FAILED {path}: {reason}" for path, reason in self.failed
+                  if (path, reason) not in reported]
+        still = sum(1 for failure in self.failed if failure in reported)
+        lines += [f"{STILL_FAILING} {still}"] if still else []
         lines += [f"warning: {problem}" for problem in self.problems]
         if self.dry_run:
             done = f"dry run, nothing changed: {len(self.would_pull)} to pull, " \

@@ -7,7 +7,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -17,7 +17,7 @@ import click
 
 from .app import App
 from .locks import LockedError
-from .pipeline import Pipeline, RunSummary
+from .pipeline import STILL_FAILING, Pipeline, RunSummary
 
 log = logging.getLogger("sync2nas")
 
@@ -63,9 +63,17 @@ def stop_now(signum: int) -> NoReturn:
     os._exit(128 + signum)
 
 
-def echo_summary(summary: RunSummary, relative_to: Path | None = None) -> None:
-    for line in summary.lines(relative_to):
-        if line.startswith("FAILED"):
+def echo_summary(
+    summary: RunSummary, relative_to: Path | None = None,
+    *, reported: Collection[tuple[str, str]] = (),
+) -> None:
+    """Print the summary: failures and warnings in colour on stderr, the rest on stdout;
+    failures in ``reported`` only counted (their names logged at INFO, shown with -v)."""
+    for path, reason in summary.failed:
+        if (path, reason) in reported:
+            log.info("%s %s: %s", STILL_FAILING, path, reason)
+    for line in summary.lines(relative_to, reported=reported):
+        if line.startswith(("FAILED", STILL_FAILING)):
             click.secho(line, fg="red", err=True)
         elif line.startswith("warning"):
             click.secho(line, fg="yellow", err=True)
@@ -101,16 +109,21 @@ def run_command(app: App, dry_run: bool) -> None:
 def watch_command(app: App, interval: int) -> None:
     """Do `run` every --interval seconds until SIGTERM or Ctrl-C (which stop between files).
 
-    A round is skipped while another run holds the lock. Exit code 0 after a
-    clean stop.
+    A round is skipped while another run holds the lock. A failure is told once;
+    later rounds only count it ("still failing: N", named again with -v). Exit
+    code 0 after a clean stop.
     """
     pipeline = Pipeline(app, show_progress=True)
+    reported: set[tuple[str, str]] = set()  # failures of the last round, told already
     with stop_on_signals(pipeline):
         while not pipeline.stopping:
             try:
-                echo_summary(pipeline.run())
+                summary = pipeline.run()
             except LockedError as exc:
                 click.secho(f"warning: {exc}; skipping this round", fg="yellow", err=True)
+            else:
+                echo_summary(summary, reported=reported)
+                reported = set(summary.failed)
             pipeline.wait(interval)
     click.echo("stopped", err=True)
 

@@ -31,6 +31,7 @@ from sync2nas_core import (
     Show,
     ShowExistsError,
     Storage,
+    plural,
 )
 
 from . import DEFAULT_MATCH_THRESHOLD, DEFAULT_METADATA_PROVIDER
@@ -137,7 +138,7 @@ class Lookup:
         except ShowExistsError:  # another process added it meanwhile
             return Found(self.storage.get_show(tmdb_id) or show)
         self._shows[tmdb_id] = stored
-        log.info("added %s with %d episodes for %r", label, len(episodes), subject)
+        log.info("added %s with %s for %r", label, plural(len(episodes), "episode"), subject)
         self.app.notify("show_added", show=stored)
         return Found(stored, f"added {label}")
 

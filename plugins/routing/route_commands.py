@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from sync2nas_core import App, Event, LockedError, MediaKind, Storage
+from sync2nas_core import App, Event, LockedError, MediaKind, Storage, plural, printable
 
 from .incoming_router import IncomingRun
 from .library import ShowFolder, find_duplicates, missing_episodes, scan_library
@@ -57,14 +57,15 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
 
 def _echo_outcome(outcome: Outcome) -> None:
     if outcome.failed:
-        click.secho(f"FAILED  {outcome.source}\n        {outcome.reason}", fg="red")
+        click.secho(f"FAILED  {printable(str(outcome.source))}\n"
+                    f"        {printable(outcome.reason)}", fg="red")
         return
     assert outcome.plan is not None
     reason = f"  ({outcome.reason})" if outcome.reason else ""
-    click.echo(f"{outcome.action:<9} {outcome.source}")
-    click.echo(f"       -> {outcome.plan.destination}{reason}")
+    click.echo(printable(f"{outcome.action:<9} {outcome.source}"))
+    click.echo(printable(f"       -> {outcome.plan.destination}{reason}"))
     for source, target, action in outcome.sidecars:
-        click.echo(f"  {action:<9} {source.name} -> {target}")
+        click.echo(printable(f"  {action:<9} {source.name} -> {target}"))
 
 
 auto_add_option = click.option(
@@ -181,14 +182,17 @@ def _echo_folders(folders: list[ShowFolder], recorded: int, dry_run: bool) -> No
     for folder in folders:
         if folder.show is None:
             color = "red" if folder.failed else "yellow"
-            click.secho(f"UNKNOWN  {folder.path}\n         {folder.reason}", fg=color)
+            click.secho(f"UNKNOWN  {printable(str(folder.path))}\n"
+                        f"         {printable(folder.reason)}", fg=color)
         else:
             label = show_label(folder.show)
             note = f"  ({folder.reason})" if folder.reason else ""
-            click.echo(f"{folder.path.name} -> {label}: {len(folder.records)} files{note}")
+            click.echo(printable(f"{folder.path.name} -> {label}: "
+                                 f"{plural(len(folder.records), 'file')}{note}"))
     verb = "would record" if dry_run else "recorded"
     unknown = sum(folder.show is None for folder in folders)
-    click.echo(f"{verb} {recorded} files; {unknown} folders with no stored show")
+    click.echo(f"{verb} {plural(recorded, 'file')}; "
+               f"{plural(unknown, 'folder')} with no stored show")
 
 
 @click.command("missing-episodes")
@@ -216,9 +220,10 @@ def missing_episodes_command(app: App, show: str | None, as_json: bool) -> None:
         click.echo("no missing episodes")
         return
     for stored, episodes in found:
-        click.echo(f"{show_label(stored)}: {len(episodes)} missing")
+        click.echo(printable(f"{show_label(stored)}: {len(episodes)} missing"))
         for e in episodes:
-            click.echo(f"  S{e.season:02}E{e.episode:02}  {e.air_date}  {e.title or ''}".rstrip())
+            click.echo(printable(
+                f"  S{e.season:02}E{e.episode:02}  {e.air_date}  {e.title or ''}".rstrip()))
 
 
 @click.command("find-duplicates")
@@ -232,10 +237,10 @@ def find_duplicates_command(app: App, as_json: bool) -> None:
         _echo_json([{"reason": group.reason, "paths": list(group.paths)} for group in groups])
         return
     for group in groups:
-        click.echo(group.reason)
+        click.echo(printable(group.reason))
         for path in group.paths:
-            click.echo(f"  {path}")
-    click.echo(f"{len(groups)} duplicate groups")
+            click.echo(printable(f"  {path}"))
+    click.echo(plural(len(groups), "duplicate group"))
 
 
 COMMANDS = [route_files, bootstrap_tv_shows, missing_episodes_command, find_duplicates_command]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from sync2nas_core import App, Storage
+from sync2nas_core import App, Storage, plural, printable
 
 from .connection import ConnectError, NetworkError
 from .hostkeys import HostKeyError
@@ -35,7 +35,7 @@ def _storage(app: App, read_only: bool) -> Iterator[Storage]:
     try:
         yield storage
     except EXPLAINED as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(printable(str(exc))) from None
     finally:
         storage.close()
 
@@ -64,21 +64,22 @@ def download_from_remote(app: App, dry_run: bool) -> None:
 
 def _report(summary: Summary, dry_run: bool) -> None:
     for problem in summary.problems:
-        click.secho(f"warning: {problem}", fg="yellow", err=True)
+        click.secho(printable(f"warning: {problem}"), fg="yellow", err=True)
     if dry_run:
         for job in summary.planned:
             how = "resume" if job.resume else "pull"
-            click.echo(f"would {how} {job.entry.path} ({job.entry.size} bytes) -> {job.target}")
-        click.echo(f"dry run: {len(summary.planned)} of {summary.listed} listed files would be "
-                   f"pulled; {summary.too_young} too recent; nothing was changed")
+            click.echo(printable(f"would {how} {job.entry.path} "
+                                 f"({plural(job.entry.size, 'byte')}) -> {job.target}"))
+        click.echo(f"dry run: {len(summary.planned)} of {plural(summary.listed, 'listed file')} "
+                   f"would be pulled; {summary.too_young} too recent; nothing was changed")
         return
     for path, reason in summary.deferred:
-        click.echo(f"deferred {path}: {reason}", err=True)
+        click.echo(printable(f"deferred {path}: {reason}"), err=True)
     for path, error in summary.failed:
-        click.secho(f"failed {path}: {error}", fg="red", err=True)
+        click.secho(printable(f"failed {path}: {error}"), fg="red", err=True)
     rate = summary.nbytes / summary.seconds / 1e6 if summary.seconds else 0.0
     click.echo(
-        f"pulled {len(summary.downloaded)} files ({summary.nbytes} bytes) in "
+        f"pulled {plural(len(summary.downloaded), 'file')} ({plural(summary.nbytes, 'byte')}) in "
         f"{summary.seconds:.1f} s ({rate:.1f} MB/s); {len(summary.failed)} failed, "
         f"{len(summary.deferred)} deferred, {summary.too_young} too recent, "
         f"{summary.listed} listed"
@@ -93,9 +94,9 @@ def bootstrap_downloads(app: App, dry_run: bool) -> None:
     with _storage(app, read_only=dry_run) as storage:
         listing, recorded = _source(app).bootstrap(storage, dry_run=dry_run)
     for problem in listing.problems:
-        click.secho(f"warning: {problem}", fg="yellow", err=True)
+        click.secho(printable(f"warning: {problem}"), fg="yellow", err=True)
     verb = "would record" if dry_run else "recorded"
-    click.echo(f"{verb} {recorded} of {len(listing.files)} remote files as already pulled"
+    click.echo(f"{verb} {recorded} of {plural(len(listing.files), 'remote file')} as already pulled"
                + ("; nothing was changed" if dry_run else ""))
 
 

@@ -6,6 +6,8 @@ import logging
 import sys
 import time
 
+from sync2nas_core import plural, printable
+
 log = logging.getLogger("sync2nas.sftp")
 
 #: Seconds between two log lines when not on a terminal.
@@ -60,7 +62,7 @@ class LogProgress:
 
     def begin(self, files: int, nbytes: int) -> None:
         self.total_files, self.total = files, nbytes
-        log.info("pulling %d files, %s", files, _size(nbytes))
+        log.info("pulling %s, %s", plural(files, "file"), _size(nbytes))
 
     def file_started(self, path: str, size: int) -> None:
         self.tally.start(path, size)
@@ -100,7 +102,8 @@ class RichProgress:
         )
 
         self.bar = Progress(
-            TextColumn("{task.description}", justify="left"), BarColumn(), DownloadColumn(),
+            TextColumn("{task.description}", justify="left", markup=False), BarColumn(),
+            DownloadColumn(),
             TransferSpeedColumn(), TimeRemainingColumn(), transient=False,
         )
         self.tasks: dict[str, int] = {}
@@ -109,11 +112,11 @@ class RichProgress:
         self.bar.start()
 
     def begin(self, files: int, nbytes: int) -> None:
-        self.bar.update(self.total, total=nbytes, description=f"total (0/{files} files)")
+        self.bar.update(self.total, total=nbytes, description=f"total (0/{plural(files, 'file')})")
         self.files, self.done_files = files, 0
 
     def file_started(self, path: str, size: int) -> None:
-        name = path.rsplit("/", 1)[-1]
+        name = printable(path.rsplit("/", 1)[-1])  # a name is data: no escapes, no markup
         self.tasks[path] = self.bar.add_task(name[:40], total=size)
         self.tally.start(path, size)
 
@@ -126,7 +129,8 @@ class RichProgress:
         self.bar.remove_task(self.tasks.pop(path))
         self.bar.advance(self.total, self.tally.finish(path, ok))
         self.done_files += 1
-        self.bar.update(self.total, description=f"total ({self.done_files}/{self.files} files)")
+        self.bar.update(self.total,
+                        description=f"total ({self.done_files}/{plural(self.files, 'file')})")
 
     def close(self) -> None:
         self.bar.stop()

@@ -10,7 +10,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from sync2nas_core import App, Episode, Show, Storage
+from sync2nas_core import App, Episode, Show, Storage, plural, printable
 
 from . import open_client
 from .errors import TmdbAuthError, TmdbError, TmdbUnavailableError
@@ -34,10 +34,11 @@ group_option = click.option(
 
 
 class Failure(click.ClickException):
-    """A problem for the user, printed like the core's errors (``error: ...``), exit 1."""
+    """A problem for the user, printed like the core's errors (``error: ...``, names
+    escaped), exit 1."""
 
     def show(self, file: IO[Any] | None = None) -> None:
-        click.secho(f"error: {self.format_message()}", fg="red", err=True)
+        click.secho(f"error: {printable(self.format_message())}", fg="red", err=True)
 
 
 @contextmanager
@@ -84,7 +85,7 @@ def for_each_show(shows: Sequence[Show], label: str, work: Callable[[Show], None
     """
     failed: list[str] = []
     with click.progressbar(
-        shows, label=label, file=sys.stderr, item_show_func=lambda s: s.name if s else ""
+        shows, label=label, file=sys.stderr, item_show_func=lambda s: printable(s.name) if s else ""
     ) as bar:
         for show in bar:
             try:
@@ -102,9 +103,10 @@ def describe(show: Show, episodes: Sequence[Episode]) -> str:
     seasons = len({e.season for e in regular})
     specials = len(episodes) - len(regular)
     year = f", {show.year}" if show.year else ""
-    return (
-        f'"{show.name}" (TMDB {show.tmdb_id}, {show.kind.value}{year}): {len(regular)} episodes '
-        f'in {seasons} season(s) + {specials} special(s), {len(show.aliases)} alias(es), '
+    return printable(
+        f'"{show.name}" (TMDB {show.tmdb_id}, {show.kind.value}{year}): '
+        f'{plural(len(regular), "episode")} in {plural(seasons, "season")} + '
+        f'{plural(specials, "special")}, {plural(len(show.aliases), "alias", "aliases")}, '
         f'folder "{show.sys_name}"'
     )
 

@@ -13,6 +13,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sync2nas_core import plural
+
 from .cache import ResponseCache, default_cache_dir
 from .errors import (
     TmdbAuthError,
@@ -249,7 +251,8 @@ class TmdbClient:
             body = response.json()
         except ValueError:
             raise TmdbResponseError(
-                f"TMDB answered {path} with malformed JSON ({len(response.content)} bytes, "
+                f"TMDB answered {path} with malformed JSON "
+                f"({plural(len(response.content), 'byte')}, "
                 f"Content-Type {response.headers.get('Content-Type')})"
             ) from None
         if not isinstance(body, dict):

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from sync2nas_core import App, Episode, Event, Show
+from sync2nas_core import App, Episode, Event, Show, plural, printable
 
 from .cli import (
     Failure,
@@ -36,15 +36,15 @@ def bootstrap_episodes(app: App, dry_run: bool, refresh: bool) -> None:
 
         def fetch_episodes(show: Show) -> None:
             _, episodes = fetch_show(client, show.tmdb_id, episode_group_of(show))
-            log.info('"%s": %d episodes', show.name, len(episodes))
+            log.info('"%s": %s', show.name, plural(len(episodes), "episode"))
             if not dry_run:
                 storage.upsert_episodes(show.tmdb_id, episodes)
             fetched.append(len(episodes))
 
         failed = for_each_show(todo, "Fetching episodes", fetch_episodes)
     verb = "would store" if dry_run else "stored"
-    click.echo(f"{verb} {sum(fetched)} episodes for {len(fetched)} of {len(todo)} "
-               "show(s) lacking episodes")
+    click.echo(f"{verb} {plural(sum(fetched), 'episode')} for {len(fetched)} of "
+               f"{plural(len(todo), 'show')} lacking episodes")
     if failed:
         raise Failure("failed: " + "; ".join(failed))
 
@@ -71,9 +71,10 @@ def changes_between(
                 f'S{episode.season:02d}E{episode.episode:02d} renamed: '
                 f'"{previous.title}" -> "{episode.title}"'
             )
-    changes += [f"new season {s} ({n} episodes)" for s, n in sorted(added_seasons.items())]
+    changes += [f"new season {season} ({plural(count, 'episode')})"
+                for season, count in sorted(added_seasons.items())]
     if added:
-        changes.append(f"{added} new episode(s) in known seasons")
+        changes.append(f"{plural(added, 'new episode')} in known seasons")
     return changes
 
 
@@ -105,7 +106,7 @@ def update_shows(app: App, name: str | None, all_shows: bool, dry_run: bool, ref
                 return
             updated.append(new)
             for change in changes or ["details refreshed"]:
-                click.echo(f'"{new.name}": {change}')
+                click.echo(printable(f'"{new.name}": {change}'))
             if not dry_run:
                 with storage.transaction():
                     storage.replace_show(new, episodes)
@@ -115,6 +116,6 @@ def update_shows(app: App, name: str | None, all_shows: bool, dry_run: bool, ref
 
         failed = for_each_show(shows, "Updating shows", update)
     verb = "would update" if dry_run else "updated"
-    click.echo(f"{verb} {len(updated)} of {len(shows)} show(s)")
+    click.echo(f"{verb} {len(updated)} of {plural(len(shows), 'show')}")
     if failed:
         raise Failure("failed: " + "; ".join(failed))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sync2nas_core import App, Event, MediaKind, ShowExistsError
+from sync2nas_core import App, Event, MediaKind, ShowExistsError, printable
 
 from .cli import (
     Failure,
@@ -58,7 +58,8 @@ def _candidate_line(result: Mapping[str, Any]) -> str:
     countries = ",".join(result.get("origin_country") or []) or "--"
     overview = " ".join(str(result.get("overview") or "").split())
     excerpt = overview[:70] + ("..." if len(overview) > 70 else "")
-    return f"{result.get('id'):>7}  {result.get('name')} ({year}) [{countries}]  {excerpt}"
+    return printable(
+        f"{result.get('id'):>7}  {result.get('name')} ({year}) [{countries}]  {excerpt}")
 
 
 @click.command("add-show")
@@ -86,7 +87,8 @@ def add_show(
             tmdb_id = int(best_match(results, name, year)["id"])
         existing = storage.get_show(tmdb_id)
         if existing is not None:
-            click.echo(f'"{existing.name}" (TMDB {tmdb_id}) is already stored; nothing changed')
+            click.echo(printable(f'"{existing.name}" (TMDB {tmdb_id}) is already stored; '
+                                 'nothing changed'))
             return
         show, episodes = fetch_show(
             client, tmdb_id, episode_group,
@@ -103,7 +105,8 @@ def add_show(
                 storage.upsert_episodes(show.tmdb_id, episodes)
                 storage.log_event(Event("add-show", "added", show.name, {"tmdb_id": show.tmdb_id}))
         except ShowExistsError:
-            click.echo(f'"{show.name}" (TMDB {tmdb_id}) is already stored; nothing changed')
+            click.echo(printable(f'"{show.name}" (TMDB {tmdb_id}) is already stored; '
+                                 'nothing changed'))
             return
     app.notify("show_added", show=stored)
     click.echo(f"added {describe(stored, episodes)}")
@@ -128,7 +131,7 @@ def search_tmdb(
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     if not results:
-        click.echo(f'TMDB has no show called "{name}"')
+        click.echo(printable(f'TMDB has no show called "{name}"'))
     for result in results:
         click.echo(_candidate_line(result))
 
@@ -169,9 +172,9 @@ def fix_show(
         new, episodes = fetch_show(client, tmdb_id, episode_group)
         new = keep_identity(new, old)
         if dry_run:
-            click.echo(
+            click.echo(printable(
                 f'would replace "{old.name}" (TMDB {old.tmdb_id}) with {describe(new, episodes)}'
-            )
+            ))
             return
         try:
             with storage.transaction():
@@ -190,4 +193,5 @@ def fix_show(
             raise Failure(
                 f"TMDB {new.tmdb_id} is already stored as another show; nothing changed"
             ) from None
-    click.echo(f'replaced "{old.name}" (TMDB {old.tmdb_id}) with {describe(stored, episodes)}')
+    click.echo(printable(
+        f'replaced "{old.name}" (TMDB {old.tmdb_id}) with {describe(stored, episodes)}'))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 LEAKY = """
 import logging
@@ -56,3 +57,41 @@ def test_log_file_in_json_lines_is_scrubbed(fake_site, run_cli, in_tmp_dir):
     assert [e["level"] for e in entries if e["logger"] == "leaky"] == ["info", "warning"]
     assert "exception" in entries[-1] and "failed with ********" in entries[-1]["exception"]
     assert SECRET not in log_file.read_text()
+
+
+HOSTILE = "Show.S01E01.\x1b]0;owned\x07\nFAILED forged\u202e.mkv"
+
+
+def log_hostile(log_file, log_format: str) -> None:
+    from sync2nas_core.logs import setup_logging
+
+    setup_logging(1, log_file, log_format)
+    log = logging.getLogger("sync2nas.test")
+    log.info("pulled %s", HOSTILE)
+    try:
+        raise OSError(f"cannot open {HOSTILE}")
+    except OSError:
+        log.warning("failed", exc_info=True)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+
+
+def test_text_logs_escape_names_and_json_logs_keep_them_exact(tmp_path, capsys):
+    log_hostile(tmp_path / "text.log", "text")
+    text = (tmp_path / "text.log").read_text(encoding="utf-8")
+    stderr = capsys.readouterr().err
+    assert text == stderr.replace("\r\n", "\n")
+    shown = "Show.S01E01.\\x1b]0;owned\\x07\\nFAILED forged\\u202e.mkv"
+    assert f"INFO sync2nas.test: pulled {shown}\n" in text
+    assert f"OSError: cannot open {shown}" in text and "Traceback" in text
+    assert not any(char in text for char in "\x1b\x07\u202e")
+    assert not any(line.startswith("FAILED") for line in text.splitlines())
+
+    log_hostile(tmp_path / "json.log", "json")
+    entries = [json.loads(line) for line in (tmp_path / "json.log").read_text().splitlines()]
+    assert entries[0]["message"] == f"pulled {HOSTILE}"
+    assert f"cannot open {HOSTILE}" in entries[1]["exception"]
+    for handler in logging.getLogger().handlers[:]:
+        if getattr(handler, "sync2nas", False):  # this test's, not pytest's
+            logging.getLogger().removeHandler(handler)
+            handler.close()

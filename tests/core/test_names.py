@@ -12,8 +12,8 @@ from sync2nas_core import names
 from sync2nas_core.names import INVALID_CHARS, MAX_NAME_BYTES, RESERVED_NAMES
 
 EXPORTED = (
-    "INVALID_CHARS MAX_NAME_BYTES RESERVED_NAMES free_name is_reserved replace_invalid"
-    " safe_name shorten truncate_utf8"
+    "INVALID_CHARS MAX_NAME_BYTES RESERVED_NAMES free_name is_reserved printable"
+    " replace_invalid safe_name shorten truncate_utf8"
 ).split()
 
 
@@ -105,3 +105,15 @@ def test_free_name_keeps_numbered_names_within_the_byte_limit(tmp_path: Path) ->
     long.write_text("taken")
     numbered = names.free_name(long, max_bytes=200)
     assert numbered.name.endswith("é (2).mkv") and len(numbered.name.encode()) <= 200
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    ("Show.S01E01\x1b]0;owned\x07.mkv", "Show.S01E01\\x1b]0;owned\\x07.mkv"),  # OSC retitle
+    ("a\nFAILED b\r\tc", "a\\nFAILED b\\r\\tc"),  # forged lines
+    ("csi\x9b31m del\x7f nul\x00 nel\x85", "csi\\x9b31m del\\x7f nul\\x00 nel\\x85"),  # C1, DEL
+    ("evil\u202evkm.exe \u2066x\u2069 \u2028", "evil\\u202evkm.exe \\u2066x\\u2069 \\u2028"),
+    ("Café – 進撃の巨人 [1080p] \\ 😀.mkv", "Café – 進撃の巨人 [1080p] \\ 😀.mkv"),  # kept as is
+])
+def test_printable_escapes_what_drives_a_terminal_and_keeps_the_rest(name: str, shown: str) -> None:
+    assert names.printable(name) == shown
+    assert shown.isprintable()

@@ -13,6 +13,7 @@ from sync2nas_core import (
     App,
     LockedError,
     Pipeline,
+    RemoteEntry,
     RouteOutcome,
     RoutePlan,
     Router,
@@ -108,6 +109,26 @@ def test_run_summary_sorts_outcomes_and_prints_one_line_per_item():
         "skipped in/duplicate.mkv: duplicate: same content as x",
         "FAILED in/fail.mkv: no stored show matches 'y'",
         "0 pulled, 2 routed, 1 skipped, 1 failed",
+    ]
+
+
+def test_run_summary_lines_escape_names_and_count_failures_told_before():
+    hostile = "in/Show\x1b]0;owned\x07\nFAILED forged.mkv"
+    summary = RunSummary(dry_run=True)
+    summary.would_pull = [RemoteEntry("/r/one.mkv", 1, 0.0), RemoteEntry(hostile, 2, 0.0)]
+    summary.failed = [(hostile, "unknown show"), ("in/b.mkv", "no stored show matches 'b'")]
+    shown = "in/Show\\x1b]0;owned\\x07\\nFAILED forged.mkv"
+    assert summary.lines() == [
+        "would pull /r/one.mkv (1 byte)",
+        f"would pull {shown} (2 bytes)",
+        f"FAILED {shown}: unknown show",
+        "FAILED in/b.mkv: no stored show matches 'b'",
+        "dry run, nothing changed: 2 to pull, 0 to route, 0 skipped, 2 failed",
+    ]
+    assert summary.lines(reported={(hostile, "unknown show")})[2:] == [
+        "FAILED in/b.mkv: no stored show matches 'b'",
+        "still failing: 1",
+        "dry run, nothing changed: 2 to pull, 0 to route, 0 skipped, 2 failed",
     ]
 
 

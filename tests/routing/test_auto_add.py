@@ -250,7 +250,7 @@ def test_bootstrap_adds_unknown_folders_and_records_their_files(site, tmdb, run_
     dry = site.cli(run_cli, "bootstrap-tv-shows", "--auto-add", "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "would add show Game of Thrones (tmdb id 1399)" in dry.output
-    assert "would record 3 files; 1 folders with no stored show" in dry.output
+    assert "would record 3 files; 1 folder with no stored show" in dry.output
     assert stored_state(site) == ([], [], [], {})
 
     tmdb.reset()

@@ -36,7 +36,7 @@ def test_files_are_pulled_once_even_after_local_deletion(site: Site) -> None:
 
     new = "tv/Show/S01/e3.mkv"
     site.add(new, 5000)
-    assert "pulled 1 files" in site.run("download-from-remote").output
+    assert "pulled 1 file (" in site.run("download-from-remote").output
     assert digest(site.incoming / new) == digest(site.remote / new)
 
 
@@ -44,7 +44,7 @@ def test_a_file_replaced_on_the_server_is_pulled_again(site: Site) -> None:
     site.add("tv/a.mkv", b"first version", mtime=1_000_000)
     site.run("download-from-remote")
     site.add("tv/a.mkv", b"the second, longer version", mtime=2_000_000)
-    assert "pulled 1 files" in site.run("download-from-remote").output
+    assert "pulled 1 file (" in site.run("download-from-remote").output
     site.assert_mirrored()
 
 
@@ -91,7 +91,7 @@ def test_bootstrap_records_current_files_and_keeps_history(site: Site) -> None:
     assert records[f"{site.remote}/tv/sub/old2.mkv"].state == DownloadState.DOWNLOADED
     assert "pulled 0 files" in site.run("download-from-remote").output
     site.add("tv/new.mkv", 10)
-    assert "pulled 1 files" in site.run("download-from-remote").output
+    assert "pulled 1 file (" in site.run("download-from-remote").output
 
 
 def test_delete_remote_after_removes_only_verified_files(site: Site) -> None:

@@ -160,13 +160,13 @@ def test_add_show_reports_what_tmdb_does_not_have(env) -> None:
 def test_add_show_with_episode_group(env) -> None:
     group = "5acf93e60e0a26346d0000ce"
     result = env.ok("add-show", "Game of Thrones", "--episode-group", group)
-    assert "83 episodes in 6 season(s)" in result.output
+    assert "83 episodes in 6 seasons" in result.output
     assert env.stub.count(f"/tv/episode_group/{group}") == 1
     (show,), episodes, _ = env.snapshot()
     assert show.external_ids["tmdb_episode_group"] == group
     assert len(episodes[GAME_OF_THRONES]) == 83
     result = env.ok("update-shows", "Game of Thrones", "--refresh")  # keeps the group's order
-    assert "updated 0 of 1 show(s)" in result.output
+    assert "updated 0 of 1 show\n" in result.output
     assert env.stub.count(f"/tv/episode_group/{group}") == 2
 
 
@@ -426,7 +426,7 @@ def test_bootstrap_episodes_fetches_only_missing_ones(env) -> None:
     env.stub.reset()
     result = env.run("bootstrap-episodes")
     assert result.exit_code == 1
-    assert "stored 68 episodes for 1 of 2 show(s) lacking episodes" in result.output
+    assert "stored 68 episodes for 1 of 2 shows lacking episodes" in result.output
     assert '"Lost Show": TMDB has no /tv/424242' in result.output
     assert env.stub.count("/tv/") == 2 and env.stub.count("/tv/37854") == 0
     _, episodes, _ = env.snapshot()
@@ -439,7 +439,7 @@ def test_bootstrap_episodes_fetches_only_missing_ones(env) -> None:
 def test_bootstrap_episodes_dry_run(env) -> None:
     _store(env, Show(BREAKING_BAD, "Breaking Bad", "Breaking Bad (2008)"))
     result = env.ok("bootstrap-episodes", "--dry-run")
-    assert "would store 68 episodes for 1 of 1" in result.output
+    assert "would store 68 episodes for 1 of 1 show lacking episodes" in result.output
     assert env.snapshot()[1] == {BREAKING_BAD: []}
     assert not (env.root / "cache").exists()
 
@@ -459,13 +459,13 @@ def test_update_shows_reports_and_records_changes(env) -> None:
     assert '"Breaking Bad": show renamed: "Breaking Good" -> "Breaking Bad"' in result.output
     assert '"Breaking Bad": S01E01 renamed: "Old title" -> "Episode 1"' in result.output
     assert '"Breaking Bad": new season 5 (16 episodes)' in result.output
-    assert '"Breaking Bad": 1 new episode(s) in known seasons' in result.output
-    assert "updated 1 of 1 show(s)" in result.output
+    assert '"Breaking Bad": 1 new episode in known seasons' in result.output
+    assert "updated 1 of 1 show\n" in result.output
     (stored,), stored_episodes, events = env.snapshot()
     assert stored.name == "Breaking Bad" and len(stored_episodes[BREAKING_BAD]) == 68
     assert events == 2
     result = env.ok("update-shows", "--all")
-    assert "updated 0 of 1 show(s)" in result.output
+    assert "updated 0 of 1 show\n" in result.output
 
 
 def test_update_shows_needs_a_name_or_all(env) -> None:
@@ -493,7 +493,7 @@ def test_update_shows_skips_a_show_tmdb_lost_and_goes_on(env) -> None:
     _store(env, Show(424242, "Lost Show", "Lost Show"))
     result = env.run("update-shows", "--all", "--refresh")
     assert result.exit_code == 1
-    assert "updated 0 of 2 show(s)" in result.output
+    assert "updated 0 of 2 shows" in result.output
     assert 'failed: "Lost Show": TMDB has no /tv/424242' in result.output
 
 
