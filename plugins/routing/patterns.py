@@ -148,7 +148,7 @@ FOLLOWING_EPISODE = re.compile(
 
 # -- what is cut from the end of a title --------------------------------------------
 TITLE_SEASON = re.compile(
-    rf"""[\s.(\-]+(?:
+    rf"""(?<![\s.(\-])[\s.(\-]++(?:
           s(?P<s1>\d{{1,2}})
         | {_SEASON_WORD}[\s.]?(?P<s2>\d{{1,2}})
         | (?P<s3>\d{{1,2}})(?:st|nd|rd|th)\s?season
@@ -156,20 +156,21 @@ TITLE_SEASON = re.compile(
         )\)?$""",
     _IX,
 )
-TITLE_EPISODE_WORD = re.compile(rf"[\s.\-]+{_EPISODE_WORD}$", _I)
+TITLE_EPISODE_WORD = re.compile(rf"(?<![\s.\-])[\s.\-]++{_EPISODE_WORD}$", _I)
 #: Release words that never belong to a title: a title ends before them.
 STRONG_TECH = re.compile(
     r"""(?<![a-z0-9])(?:\d{3,4}[pi]|hdtv|pdtv|webrip|web-?dl|blu-?ray|bdrip|brrip|dvdrip|hdrip
         |[xh]\.?26[45]|hevc|xvid|divx)(?![a-z0-9])""",
     _IX,
 )
-TITLE_YEAR = re.compile(rf"[\s.(\[]+({_YEAR})[)\]]?$")
+TITLE_YEAR = re.compile(rf"(?<![\s.(\[])[\s.(\[]++({_YEAR})[)\]]?$")
 TITLE_NOISE = re.compile(
-    r"[\s.\-]+(?:(?:the\s)?(?:complete|full)(?:\sseries)?|(?:19|20)\d\d[\s.\-]\d\d[\s.\-]\d\d)$",
+    r"(?<![\s.\-])[\s.\-]++(?:(?:the\s)?(?:complete|full)(?:\sseries)?|(?:19|20)\d\d[\s.\-]\d\d[\s.\-]\d\d)$",
     _I,
 )
-TRAILING_TAGS = re.compile(r"(?:\s*\[[^\]\[]*\])+\s*$")
-TRAILING_PAREN = re.compile(r"\s*\(([^()]*)\)$")
+TRAILING_TAGS = re.compile(r"(?<![\]\s])(?:\s*+\[[^\]\[]*+\])++\s*+$")
+TRAILING_PAREN = re.compile(r"(?<!\s)\s*+\(([^()]*+)\)$")
 TITLE_COUNTRY = re.compile(r"(?<=\w)[\s.]+(?:US|UK|AU|NZ|CA|\((?:US|UK|AU|NZ|CA)\))$")
+LAST_WORD = re.compile(r"(?<![\s.\-])[\s.\-]++(\S+)$")
 ACRONYM_DOTS = re.compile(r"(?<![a-z0-9])((?:[a-z]\.){2,}[a-z]?)(?![a-z0-9])", _I)
 SPACES = re.compile(r"\s+")
