@@ -6,6 +6,7 @@ Sync2NAS build one with :meth:`App.load` and use the same methods.
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -78,7 +79,19 @@ class App:
         """Open metadata provider ``name``; ``read_only`` (a dry run) makes it write
         nothing, not even a cache entry."""
         provider = self.plugins.metadata_provider(name)
-        return provider.factory(self.config.section(provider.section), read_only=read_only)
+        settings = self.config.section(provider.section)
+        if _accepts_keyword(provider.factory, "read_only"):
+            return provider.factory(settings, read_only=read_only)
+        return provider.factory(settings)  # a provider written before read_only existed
+
+
+def _accepts_keyword(function: Any, name: str) -> bool:
+    """Whether ``function`` can be called with keyword argument ``name``."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == name or p.kind is p.VAR_KEYWORD for p in parameters)
 
 
 def disabled_plugins(

@@ -182,4 +182,6 @@ class MetadataProvider(_PluginType):
 
     ``factory(settings, read_only=...)`` returns a :class:`~sync2nas_core.metadata.Metadata`;
     ``read_only`` (a dry run) means it writes nothing anywhere, cache entries included.
+    A factory that takes only ``settings`` (written before ``read_only`` existed) is
+    still called, with ``settings`` alone.
     """
