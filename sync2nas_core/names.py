@@ -36,10 +36,16 @@ def replace_invalid(name: str, replace: str = "_") -> str:
     return _INVALID.sub(replace, name)
 
 
-def printable(name: str) -> str:
+def printable(name: str, *, keep_lines: bool = False) -> str:
     """``name`` safe to print: control, line-separator and bidi characters become
     ``\\n``, ``\\x1b``, ``\\u202e`` and the like, so a name can neither drive the
-    terminal (retitle it, move the cursor) nor forge a line of output."""
+    terminal (retitle it, move the cursor) nor forge a line of output.
+
+    ``keep_lines`` keeps the line breaks of a message the program wrote in several
+    lines (names in it must carry no line break of their own) and escapes the rest.
+    """
+    if keep_lines:
+        return "\n".join(_UNPRINTABLE.sub(_escape, line) for line in name.split("\n"))
     return _UNPRINTABLE.sub(_escape, name)
 
 

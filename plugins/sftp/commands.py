@@ -35,7 +35,7 @@ def _storage(app: App, read_only: bool) -> Iterator[Storage]:
     try:
         yield storage
     except EXPLAINED as exc:
-        raise click.ClickException(printable(str(exc))) from None
+        raise click.ClickException(printable(str(exc), keep_lines=True)) from None
     finally:
         storage.close()
 

@@ -117,3 +117,11 @@ def test_free_name_keeps_numbered_names_within_the_byte_limit(tmp_path: Path) ->
 def test_printable_escapes_what_drives_a_terminal_and_keeps_the_rest(name: str, shown: str) -> None:
     assert names.printable(name) == shown
     assert shown.isprintable()
+
+
+def test_printable_keep_lines_keeps_a_messages_own_lines_and_escapes_the_rest() -> None:
+    message = "WARNING: THE KEY HAS CHANGED!\nold SHA256:a\nnew \x1b]0;owned\x07SHA256:b"
+    shown = names.printable(message, keep_lines=True)
+    assert shown.split("\n") == [
+        "WARNING: THE KEY HAS CHANGED!", "old SHA256:a", "new \\x1b]0;owned\\x07SHA256:b"]
+    assert "\n" not in names.printable(message)
