@@ -93,6 +93,7 @@ class ParsedName:
     crc32: str | None = None
     kind: str = "unknown"  # episode, special, movie, unknown
     air_date: str | None = None  # ISO date of a dated episode (Show.2024.03.01)
+    seasons: tuple[int, ...] = ()  # every season of a multi-season pack (S01-S03); else empty
 
 
 @dataclass(frozen=True)

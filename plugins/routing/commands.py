@@ -17,13 +17,14 @@ COLUMNS = ("title", "season", "episode", "absolute_episode", "year", "release_gr
 
 
 def parsed_to_json(parsed: ParsedName | None) -> dict[str, Any]:
-    """The ``--json`` object: ``episode`` is an int, a list for multi-episode files, or null."""
+    """The ``--json`` object: ``season`` and ``episode`` are an int, a list (multi-season
+    packs, multi-episode files), or null."""
     if parsed is None:
         return dict.fromkeys(COLUMNS) | {"kind": "unknown"}
     episodes = list(parsed.episodes)
     return {
         "title": parsed.title,
-        "season": parsed.season,
+        "season": list(parsed.seasons) if len(parsed.seasons) > 1 else parsed.season,
         "episode": episodes[0] if len(episodes) == 1 else (episodes or None),
         "absolute_episode": parsed.absolute_episode,
         "year": parsed.year,

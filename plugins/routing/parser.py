@@ -25,7 +25,7 @@ piece by piece from bounded windows. A 100 KB hostile name such as
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sync2nas_core import ParsedName
 
@@ -45,7 +45,9 @@ _EPISODE_MARKERS: tuple[tuple[re.Pattern[str], str, bool], ...] = (
     (rx.OF, "absolute", False),
     (rx.DASH, "absolute", False),
     (rx.EPISODE_WORD, "absolute", False),
+    (rx.EPISODE_AFTER, "absolute", False),
     (rx.BRACKET_EPISODE, "absolute", True),
+    (rx.RANGE, "absolute", False),
     (rx.COMPACT, "compact", False),
 )
 
@@ -61,15 +63,57 @@ class _Marker:
     year: int | None = None
     air_date: str | None = None
     special: bool = False
+    seasons: tuple[int, ...] = ()  # every season of a multi-season pack
     title_span: tuple[int, int] | None = None  # default: everything before the marker
 
 
 def parse_name(name: str) -> ParsedName:
-    """Parse one bare file or folder name; never raises, unknown fields stay ``None``."""
+    """Parse one file or folder name; never raises, unknown fields stay ``None``.
+
+    A path (``Show/Season 2/Show - 05.mkv``, ``D:\\TV\\Show\\...``) is read from its
+    last part; a title or season that part lacks comes from the nearest folder that has one.
+    """
+    *folders, last = rx.PATH_SEPARATOR.split(name.strip())
+    parsed = _parse_one(last)
+    number = split_extension(last)[0].strip()
+    if folders and number.isdigit() and len(number) <= 4:  # Show/Season 2/07.mkv
+        parsed = replace(parsed, title=None, episodes=(int(number),),
+                         absolute_episode=int(number), kind="episode")
+    for folder in reversed(folders):
+        if parsed.title and parsed.season is not None:
+            break
+        context = _parse_one(folder)
+        if _numbered(context) and not _numbered(parsed):  # an obfuscated or bare file name
+            parsed = replace(context, extension=parsed.extension)
+        else:
+            parsed = _with_folder(parsed, context)
+    return parsed
+
+
+def _numbered(parsed: ParsedName) -> bool:
+    """True when a name gives a season, an episode or an air date."""
+    return parsed.season is not None or bool(parsed.episodes) or parsed.air_date is not None
+
+
+def _with_folder(parsed: ParsedName, folder: ParsedName) -> ParsedName:
+    """``parsed`` completed from a folder above it: its title, and its season (or 0 for
+    ``Specials``) when the file gives episode numbers but no season."""
+    if not parsed.title and folder.title:
+        parsed = replace(parsed, title=folder.title, year=parsed.year or folder.year)
+    season = folder.season if folder.season is not None or folder.episodes else (
+        0 if folder.kind == "special" else None)
+    if parsed.season is None and season is not None and parsed.episodes:
+        parsed = replace(parsed, season=season, absolute_episode=None,
+                         kind="special" if season == 0 else parsed.kind)
+    return parsed
+
+
+def _parse_one(name: str) -> ParsedName:
+    """Parse one bare file or folder name."""
     stem, extension = split_extension(name.strip())
     if extension in rx.SIDECAR_EXTENSIONS:
         stem = rx.LANGUAGE_SUFFIX.sub("", stem)
-    stem = stem.replace("_", " ")
+    stem = rx.CJK_ORDINAL.sub(lambda m: f"第{_cjk_number(m.group(1))}", stem.replace("_", " "))
     crc32 = _crc32(stem)
     group, body = _leading_group(stem)
     marker = _episode_marker(body, fansub=group is not None or crc32 is not None)
@@ -88,6 +132,7 @@ def parse_name(name: str) -> ParsedName:
     season = marker.season if marker.season is not None else title_season
     episodes = _split_season_hundreds(season, marker.episodes, body[marker.start:marker.end])
     kind = _kind(season, marker, special, movie)
+    title = _latin_part(title)
     numbered = kind == "episode" and season is None and episodes
     absolute = episodes[0] if numbered else None
     return ParsedName(
@@ -102,6 +147,7 @@ def parse_name(name: str) -> ParsedName:
         crc32=crc32,
         kind=kind,
         air_date=marker.air_date,
+        seasons=marker.seasons,
     )
 
 
@@ -235,6 +281,9 @@ def _season_or_year(body: str) -> _Marker | None:
     match = rx.SEASON_ONLY.search(body)
     if match is not None:
         season = _season_of(match)
+        seasons = _more_seasons(season, match)
+        if len(seasons) > 1:
+            return _Marker(match.start(), match.end(), season=season, seasons=seasons)
         following = rx.FOLLOWING_EPISODE.match(body, match.end())
         if following and not rx.YEAR.fullmatch(following.group("episode")):
             episodes = (int(following.group("episode")),)
@@ -268,6 +317,54 @@ def _leading_episode(body: str) -> _Marker | None:
     title_end = match.end() + min(_tags_start(rest), (rest.find(" - ") + 1 or len(rest) + 1) - 1)
     episodes = _episode_numbers(match.group("episode"), match.group("more"))
     return _Marker(0, match.end(), episodes=episodes, title_span=(match.end(), title_end))
+
+
+def _more_seasons(season: int, match: re.Match[str]) -> tuple[int, ...]:
+    """``S01-S03`` -> ``(1, 2, 3)``; ``Season 1&3`` -> ``(1, 3)``; one season -> ``(season,)``."""
+    more = next((v for k, v in match.groupdict().items() if k.startswith("more") and v), "")
+    seasons = [season]
+    for separator, value in rx.MORE_SEASONS.findall(more):
+        number = int(value)
+        if number <= seasons[-1] or number - seasons[-1] > 100:
+            break
+        if separator.lower() in ("-", "to", "a"):
+            seasons.extend(range(seasons[-1] + 1, number + 1))
+        else:
+            seasons.append(number)
+    return tuple(seasons)
+
+
+def _cjk_number(text: str) -> int:
+    """``十一`` -> 11, ``二十三`` -> 23, ``一百零五`` -> 105 (Chinese numerals up to 999)."""
+    digits = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "两": 2}
+    total = current = 0
+    for char in text:
+        if char in digits:
+            current = digits[char]
+        else:
+            total += (current or 1) * (100 if char == "百" else 10)
+            current = 0
+    return total + current
+
+
+def _latin_part(title: str | None) -> str | None:
+    """``超能警探 Memorist`` -> ``Memorist``: a title in two scripts keeps its Latin part."""
+    if title is None or not rx.NON_LATIN_LETTER.search(title) or not rx.LATIN.search(title):
+        return title
+    blocks: list[list[str]] = [[]]
+    latin = None
+    for word in title.split():
+        word_latin = None if not any(c.isalpha() for c in word) else (
+            rx.NON_LATIN_LETTER.search(word) is None)
+        if word_latin is not None and latin is not None and word_latin != latin:
+            blocks.append([])
+        latin = word_latin if word_latin is not None else latin
+        blocks[-1].append(word)
+    latin_blocks = [b for b in blocks if not rx.NON_LATIN_LETTER.search(" ".join(b))]
+    if not latin_blocks or len(blocks) == 1:
+        return title
+    best = max(latin_blocks, key=lambda block: sum(len(word) for word in block))
+    return " ".join(best).strip(" /|-–.") or title
 
 
 def _season_of(match: re.Match[str]) -> int:
@@ -353,7 +450,8 @@ def _trimmed_end(text: str, end: int) -> int:
 def _title_suffix(text: str, end: int, special: bool) -> re.Match[str] | None:
     """The next piece to cut from ``text[:end]``: season, year, "Complete", "OVA"."""
     start = max(0, end - _SUFFIX_WINDOW)
-    for pattern in (rx.TITLE_SEASON, rx.TITLE_YEAR, rx.TITLE_NOISE, rx.TITLE_EPISODE_WORD):
+    for pattern in (rx.TITLE_SEASON, rx.TITLE_YEAR, rx.TITLE_NOISE, rx.TITLE_EPISODE_WORD,
+                    rx.TITLE_ABSOLUTE):
         if (match := pattern.search(text, start, end)) and match.start() > 0:
             return match
     match = rx.TRAILING_PAREN.search(text, start, end)

@@ -23,16 +23,24 @@ KNOWN_EXTENSIONS = VIDEO_EXTENSIONS | SIDECAR_EXTENSIONS | NON_MEDIA_EXTENSIONS
 _I = re.IGNORECASE
 _IX = re.IGNORECASE | re.VERBOSE
 _YEAR = r"(?:19[2-9]|20[0-4])\d"
-_SEASON_WORD = r"(?:season|saison|temporada|staffel|stagione|seizoen)"
+_SEASON_WORD = r"(?:seasons?|saison|temporada|temp|tem|staffel|stagione|seizoen|sezon|сезон)"
 _EPISODE_WORD = (
-    r"(?:episode|episodio|épisode|episodul|epi|ep|cap|capitulo|capítulo|folge|aflevering)"
+    r"(?:episode|episodio|episódio|épisode|episodul|epi|ep|cap|capitulo|capítulo|folge"
+    r"|aflevering|odcinek|серия|серии)"
 )
+#: Episode words written after their number: ``7.Bolum`` (Turkish), ``5 серия``.
+_EPISODE_WORD_AFTER = r"(?:bolum|bölüm|серия|серии|話|话|集|回)"
+#: Ordinal suffixes: ``2nd Season``, ``1ª Temporada``.
+_ORDINAL = r"(?:st|nd|rd|th|ª|º)"
 #: Words after which a title has ended: sources, codecs, languages.
 _RELEASE_WORD = (
     r"(?:\d{3,4}p|hdtv|pdtv|sdtv|dsr|ws|web|webrip|web-dl|xvid|x264|h264|dvdrip|bdrip|bluray"
     r"|vostfr|french|german|spanish|italian|multi|subbed|dubbed)"
 )
 _SPECIAL_WORDS = r"(?:ova|oad|ona|ovd|sp|specials?|(?:nc)?op|(?:nc)?ed|creditless|omake)"
+
+#: A folder separator: ``/`` or ``\\`` not written between spaces (``Title A / Title B``).
+PATH_SEPARATOR = re.compile(r"(?<! )[/\\](?! )(?![^\[\]/\\]*+\])")
 
 # -- the parts around the body --------------------------------------------------
 EXTENSION = re.compile(r"\.([a-z0-9!]{2,5})$", _I)
@@ -66,7 +74,7 @@ SXXEXX = re.compile(
     _I,
 )
 NXNN = re.compile(
-    r"(?<![a-z0-9])(?P<season>\d{1,2})(?:[x×]|\s[x×]\s)(?P<episode>\d{1,3})(?![\dpi])"
+    r"(?<![a-z0-9])(?P<season>\d{1,2}|(?:19|20)\d\d)(?:[x×]|\s[x×]\s)(?P<episode>\d{1,3})(?![\dpi])"
     r"(?P<more>(?:(?:-|x|-\d{1,2}x)\d{1,3}(?!\d))*)",
     _I,
 )
@@ -82,7 +90,9 @@ DATE = re.compile(
     r"(?P<day>0[1-9]|[12]\d|3[01])(?![0-9])"
 )
 OF = re.compile(
-    r"(?<![a-z0-9])(?P<episode>\d{1,4})[\s.]?(?:of|de|von|van|din|из)[\s.]?\d{1,4}(?![0-9])", _I
+    r"(?<![a-z0-9])(?<!season[ .])(?<!seasons[ .])(?<!temporada[ .])(?<!saison[ .])"
+    r"(?P<episode>\d{1,4})[\s.]?(?:of|de|von|van|din|из)[\s.]?\d{1,4}(?![0-9])",
+    _I,
 )
 DASH = re.compile(
     r"""(?:[\s.][-–][\s.]*|(?<=[a-z!?\]\)])-)
@@ -93,18 +103,22 @@ DASH = re.compile(
 )
 EPISODE_WORD = re.compile(
     rf"""(?<![a-z0-9])(?:{_EPISODE_WORD}[ .]{{0,2}}|e|\#|第\s?)
-        (?P<episode>\d{{1,4}})(?:v\d)?
+        (?P<episode>\d{{1,4}})(?!\s?[季期部])(?:v\d)?
         (?P<more>(?:\s?[-~_]\s?(?:e|ep)?\d{{1,4}}(?!\d)|\s?(?:e|ep)\d{{1,4}}(?!\d))*)
         (?:\s?[話话集回])?
         (?![0-9a-z])""",
     _IX,
+)
+#: ``7.Bolum``, ``5 серия``: a number before its episode word.
+EPISODE_AFTER = re.compile(
+    rf"(?<![a-z0-9])(?P<episode>\d{{1,4}})[ .]?{_EPISODE_WORD_AFTER}(?![a-z])", _I
 )
 BRACKET_EPISODE = re.compile(
     r"[\[(](?P<episode>\d{1,4})(?:v\d)?(?P<more>(?:\s?[-~]\s?\d{1,4})?)(?:\s?end)?[\])]", _I
 )
 #: ``Show.103.HDTV``: old scene numbering, only when a source or codec follows.
 COMPACT = re.compile(
-    r"""(?<=[ .])(?P<season>\d{1,2})(?P<episode>\d\d)
+    r"""(?<=[ .])(?<!s\d\d[ .])(?<!s\d[ .])(?P<season>\d{1,2})(?P<episode>\d\d)
         (?=[ .\-](?:\d{3,4}p|hdtv|pdtv|sdtv|dsr|ws|web|webrip|web-dl|xvid|[xh]\.?26[45]|dvdrip)
         (?![a-z0-9]))""",
     _IX,
@@ -122,7 +136,13 @@ LEADING_EPISODE = re.compile(
 #: A lone number in a fansub name: ``[Grp] Show 214 [720p]``.
 BARE = re.compile(
     r"(?<![\w'!&])(?<!\d\.)(?P<episode>\d{1,4})(?:v\d)?(?P<more>(?:\s?[-~]\s?\d{1,4})?)"
-    r"(?![\w']|\.\d)"
+    r"(?![\w']|\.\d)",
+    _I,
+)
+#: ``Show Name 13-16``, ``Show 493-498 & 500-507``: a range of episodes before the tags.
+RANGE = re.compile(
+    r"(?<=[ .])(?P<episode>\d{1,4})(?P<more>-\d{1,4}(?:[ .]?&[ .]?\d{1,4}-\d{1,4})*)"
+    r"(?=$|[ .\[(])"
 )
 SPECIAL = re.compile(
     rf"(?<![a-z0-9])(?:{_SPECIAL_WORDS}|extras?)(?:[ .\-]?(?P<episode>\d{{1,3}}))?(?![a-z0-9])",
@@ -136,26 +156,40 @@ MORE_NUMBERS = re.compile(r"([-~&+,]?)\s?(?:e|ep|x|\d{1,2}x)?(\d{1,4})", _I)
 # -- season packs and seasons written beside the title -------------------------------
 SEASON_ONLY = re.compile(
     rf"""(?<![a-z0-9])(?:
-          s(?P<s1>\d{{1,2}})(?:\s?-\s?s?\d{{1,2}})?
-        | {_SEASON_WORD}[ .\-]?(?P<s2>\d{{1,2}})
-        | (?P<s3>\d{{1,2}})(?:st|nd|rd|th)[ .\-]season
+          s(?P<s1>\d{{1,2}})(?:d\d{{1,2}})?(?P<more1>(?:\s?(?:-|to|&|\+|,)\s?s?\d{{1,2}})*)
+        | {_SEASON_WORD}[ .\-]?(?P<s2>\d{{1,2}})(?:\s?of\s?\d{{1,2}})?
+          (?P<more2>(?:\s?(?:-|to|&|\+|,|\.(?!\d\d))\s?\d{{1,2}})*)
+        | (?P<s3>\d{{1,2}}){_ORDINAL}?(?P<more3>\s(?:a|to|-)\s\d{{1,2}}{_ORDINAL}?)?
+          [ .\-]{_SEASON_WORD}
+        | 第\s?(?P<s4>\d{{1,2}})\s?季 | (?P<s5>\d{{1,2}})\s?期
         )(?![a-z0-9])""",
     _IX,
 )
+#: The other seasons of a multi-season pack: ``-S07``, `` to 5``, ``&3``, ``,2,3``, ``.3.4``.
+MORE_SEASONS = re.compile(r"(-|to|a|&|\+|,|\.)\s?s?(\d{1,2})", _I)
 FOLLOWING_EPISODE = re.compile(
-    r"[\s.\-]*(?:(?:episode|ep|e)[ .]?)?(?P<episode>\d{1,4})(?:v\d)?(?![\w]|\.\d)", _I
+    r"[\s.\-]*(?:(?:episode|ep|e)[ .]?|(?!(?:480|576|720|1080|2160)(?!\d)))"
+    r"(?P<episode>\d{1,4})(?:v\d)?(?![\w]|\.\d)",
+    _I,
 )
 
 # -- what is cut from the end of a title --------------------------------------------
 TITLE_SEASON = re.compile(
-    rf"""(?<![\s.(\-])[\s.(\-]++(?:
+    rf"""(?:(?<![\s.(\-])[\s.(\-]++(?:
           s(?P<s1>\d{{1,2}})
         | {_SEASON_WORD}[\s.]?(?P<s2>\d{{1,2}})
-        | (?P<s3>\d{{1,2}})(?:st|nd|rd|th)\s?season
-        | (?:シーズン|第)\s?(?P<s4>\d{{1,2}})季?
+        | (?P<s3>\d{{1,2}}){_ORDINAL}?[\s.]?{_SEASON_WORD}
+        | シーズン\s?(?P<s4>\d{{1,2}})
+        ) | 第\s?(?P<s5>\d{{1,2}})\s?季 | (?<=\s)(?P<s6>\d{{1,2}})\s?期
         )\)?$""",
     _IX,
 )
+#: ``Title - 05`` or ``Title 313-315`` before an ``S01E05`` marker: an absolute number.
+TITLE_ABSOLUTE = re.compile(
+    r"(?:(?<![\s.\-])[\s.]++-[\s.]*+\d{1,4}(?:\.\d)?|(?<![\s.])[\s.]++\d{1,4}-\d{1,4})$"
+)
+#: A Chinese number after 第 (``第十一季``, ``第二十三集``), read as digits before parsing.
+CJK_ORDINAL = re.compile(r"第\s?([〇零一二两三四五六七八九十百]{1,6})(?=\s?[季集話话回期部])")
 TITLE_EPISODE_WORD = re.compile(rf"(?<![\s.\-])[\s.\-]++{_EPISODE_WORD}$", _I)
 #: Release words that never belong to a title: a title ends before them.
 STRONG_TECH = re.compile(
@@ -165,7 +199,8 @@ STRONG_TECH = re.compile(
 )
 TITLE_YEAR = re.compile(rf"(?<![\s.(\[])[\s.(\[]++({_YEAR})[)\]]?$")
 TITLE_NOISE = re.compile(
-    r"(?<![\s.\-])[\s.\-]++(?:(?:the\s)?(?:complete|full)(?:\sseries)?|(?:19|20)\d\d[\s.\-]\d\d[\s.\-]\d\d)$",
+    r"(?<![\s.\-])[\s.\-]++(?:(?:the\s)?(?:complete|full|integrale|completa|komplett)"
+    r"(?:\sseries)?|(?:19|20)\d\d[\s.\-]\d\d[\s.\-]\d\d)$",
     _I,
 )
 TRAILING_TAGS = re.compile(r"(?<![\]\s])(?:\s*+\[[^\]\[]*+\])++\s*+$")
@@ -174,3 +209,5 @@ TITLE_COUNTRY = re.compile(r"(?<=\w)[\s.]+(?:US|UK|AU|NZ|CA|\((?:US|UK|AU|NZ|CA)
 LAST_WORD = re.compile(r"(?<![\s.\-])[\s.\-]++(\S+)$")
 ACRONYM_DOTS = re.compile(r"(?<![a-z0-9])((?:[a-z]\.){2,}[a-z]?)(?![a-z0-9])", _I)
 SPACES = re.compile(r"\s+")
+#: A letter outside the Latin alphabets (Cyrillic, Greek, CJK, ...).
+NON_LATIN_LETTER = re.compile(r"[^\W\d_\u0000-\u024f\u1e00-\u1eff]")
