@@ -7,6 +7,7 @@ Plugins import what they need from here and nothing from each other::
 
 from .app import App
 from .config import ConfigError
+from .files import rename_noreplace
 from .hookspecs import hookimpl
 from .locks import LockedError
 from .metadata import Metadata, MetadataError
@@ -109,6 +110,7 @@ __all__ = [
     "http_url",
     "is_reserved",
     "name_key",
+    "rename_noreplace",
     "plural",
     "printable",
     "replace_invalid",

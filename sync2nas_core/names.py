@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 #: The longest name, in UTF-8 bytes, most filesystems and SMB accept.
@@ -95,16 +96,20 @@ def shorten(name: str, max_bytes: int = MAX_NAME_BYTES, tag: str = "") -> str:
     return truncate_utf8(stem, max_bytes - len(tail.encode("utf-8"))) + tail
 
 
-def free_name(path: Path, *, max_bytes: int = MAX_NAME_BYTES, start: int = 1) -> Path:
+def free_name(
+    path: Path, *, max_bytes: int = MAX_NAME_BYTES, start: int = 1,
+    taken: Callable[[Path], bool] = lambda candidate: False,
+) -> Path:
     """The first of ``path``, ``name (2).ext``, ``name (3).ext``, ... where nothing is.
 
     Numbering begins at ``start``: 1 is ``path`` itself, 2 its first numbered
-    name. A symlink, even a dangling one, counts as taken. The stem is cut so
-    that a numbered name stays within ``max_bytes``.
+    name. A symlink, even a dangling one, counts as taken, and so does a name
+    ``taken`` says is spoken for (say, by a record). The stem is cut so that a
+    numbered name stays within ``max_bytes``.
     """
     number = start
     candidate = path if number == 1 else _numbered(path, number, max_bytes)
-    while os.path.lexists(candidate):  # one lstat; a dangling symlink counts too
+    while taken(candidate) or os.path.lexists(candidate):  # lexists: a dangling link too
         number += 1
         candidate = _numbered(path, number, max_bytes)
     return candidate
