@@ -16,6 +16,7 @@ import posixpath
 from collections.abc import Iterable
 from pathlib import Path
 
+from sync2nas_core import DownloadRecord
 from sync2nas_core import names as shared
 
 #: Leaves room for the temp name (``.<name>~<hash>.sync2nas-part``) within 255 bytes.
@@ -102,6 +103,32 @@ def part_path(target: Path, remote_path: str) -> Path:
     return target.with_name(f".{target.name}{_tag(remote_path)}{PART_SUFFIX}")
 
 
-def free_name(target: Path) -> Path:
-    """``target``, or ``name (2).ext``, ... if a different file already sits there."""
-    return shared.free_name(target, max_bytes=MAX_NAME_BYTES)
+class LocalNames:
+    """The local paths the download records hold. A name is chosen for a file only if
+    nothing is on the disk there and no other record holds it, so no two records
+    ever point at one path."""
+
+    def __init__(self) -> None:
+        self.held: dict[str, str] = {}  # remote path -> local path
+        self.holder: dict[str, str] = {}  # local path -> remote path
+
+    def load(self, records: Iterable[DownloadRecord]) -> None:
+        """Know the paths ``records`` hold."""
+        for record in records:
+            self.hold(record.remote_path, record.local_path)
+
+    def hold(self, remote_path: str, local_path: str | Path | None) -> None:
+        """``remote_path``'s record now holds ``local_path`` (None: no path)."""
+        previous = self.held.pop(remote_path, None)
+        if previous is not None and self.holder.get(previous) == remote_path:
+            del self.holder[previous]
+        if local_path is not None:
+            self.held[remote_path] = str(local_path)
+            self.holder[str(local_path)] = remote_path
+
+    def free_name(self, target: Path, remote_path: str) -> Path:
+        """``target``, or ``name (2).ext``, ...: the first name free for ``remote_path``."""
+        return shared.free_name(
+            target, max_bytes=MAX_NAME_BYTES,
+            taken=lambda path: self.holder.get(str(path), remote_path) != remote_path,
+        )

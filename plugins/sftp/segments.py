@@ -186,7 +186,7 @@ async def fetch_segmented(
     sftp: asyncssh.SFTPClient, job: Job, part: Path, settings: SftpSettings,
     progress: Callable[[int], None],
 ) -> Path:
-    """Pull ``job`` in ranges (this process and worker processes); returns the final path."""
+    """Pull ``job`` in ranges (this process and worker processes); returns the complete part."""
     import asyncssh
 
     from .connection import is_network_error
@@ -194,7 +194,6 @@ async def fetch_segmented(
         RemoteChanged,
         _same_version,
         disk_error,
-        install,
         local,
         remote_errors,
     )
@@ -271,7 +270,7 @@ async def fetch_segmented(
         os.close(fd)
     with local(part):
         records.unlink()  # complete: from here a part without record is whole
-        return install(part, job)
+    return part
 
 
 async def _own_then_taken(

@@ -15,18 +15,18 @@ import itertools
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from sync2nas_core import DownloadRecord, DownloadState, RemoteEntry, Storage
+from sync2nas_core import DownloadRecord, DownloadState, LockedError, RemoteEntry, Storage
 
 from . import segments, workers
 from .committer import Committer
 from .connection import HostKeyPolicy, NetworkError, Pool, is_network_error
 from .listing import Listing, TaskSet, list_remote
-from .localpaths import Destinations, UnsafeName
+from .localpaths import Destinations, LocalNames, UnsafeName
 from .settings import SftpSettings
 from .transfer import (
     Job,
@@ -37,6 +37,7 @@ from .transfer import (
     SmallFiles,
     discard_part,
     fetch,
+    placed_earlier,
 )
 
 log = logging.getLogger("sync2nas.sftp")
@@ -52,6 +53,8 @@ BIG_FILES_PER_CONNECTION = 4
 SMALL_FILE = 1024 * 1024
 UNFINISHED = (DownloadState.LISTED, DownloadState.DOWNLOADING, DownloadState.FAILED)
 LOCK_NAME = ".sync2nas-download.lock"
+#: The storage's lock a download holds (``run`` holds "run" around it: not reentrant).
+STORAGE_LOCK = "download"
 
 
 class DownloadStopped(Exception):
@@ -96,16 +99,21 @@ def backoff(attempt: int) -> float:
 
 
 @contextmanager
-def run_lock(incoming: Path) -> Iterator[None]:
-    """One download run per incoming folder at a time (stale records are then ours)."""
+def download_locks(storage: Storage, incoming: Path) -> Iterator[None]:
+    """One download at a time per incoming folder and per database (machines sharing
+    a database claim its files one run at a time), so stale records are then ours."""
     incoming.mkdir(parents=True, exist_ok=True)
-    with open(incoming / LOCK_NAME, "a") as handle:
+    with open(incoming / LOCK_NAME, "a") as handle, ExitStack() as held:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise DownloadStopped(
                 f"another download is running into {incoming} (lock {LOCK_NAME})"
             ) from None
+        try:
+            held.enter_context(storage.run_lock(STORAGE_LOCK))
+        except LockedError as exc:
+            raise DownloadStopped(str(exc)) from None
         yield
 
 
@@ -179,7 +187,7 @@ class SftpSource:
                 if dry_run:
                     asyncio.run(run.plan_only())
                 else:
-                    with run_lock(incoming):
+                    with download_locks(storage, incoming):
                         asyncio.run(run.run())
             finally:
                 summary.seconds = time.monotonic() - started
@@ -239,7 +247,9 @@ class _Download:
         self.should_stop = should_stop
         self.limit = RateLimit(self.settings.bandwidth_limit)
         self.unsettled: set[str] = set()  # claimed (DOWNLOADING) and not settled yet
-        self.committer = Committer(storage, on_recorded=self.unsettled.difference_update)
+        self.names = LocalNames()  # the records' local paths, once claimed
+        self.committer = Committer(storage, self.names,
+                                   on_recorded=self.unsettled.difference_update)
         self.small_files = SmallFiles()
         self.big_files = asyncio.Semaphore(self.settings.max_connections
                                            * BIG_FILES_PER_CONNECTION)
@@ -247,9 +257,8 @@ class _Download:
     def _plan(self, listing: Listing) -> list[DownloadRecord]:
         """Fill ``summary.planned``; returns the records to write for new and changed files.
 
-        A record keeps ``local_path`` (our last complete copy of that remote file)
-        until the new version arrives, so the new version replaces it, even when
-        the run that pulls it is killed and another one finishes the job.
+        A new version of a pulled file starts a record without ``local_path``: it
+        gets a name of its own when it is installed, never its old copy's.
         """
         self.summary.listed = len(listing.files)
         self.summary.problems += listing.problems
@@ -257,23 +266,22 @@ class _Download:
         destinations = Destinations(self.incoming, self.settings.paths)
         diff = self.storage.diff_listing(listing.files)
         listed = {e.path: e for e in listing.files}
-        choices = [(e, False, None) for e in diff.new]
-        choices += [(e, False, r.local_path) for e, r in diff.changed]
+        choices = [(e, DownloadRecord(e.path, e.size, e.mtime, DownloadState.DOWNLOADING),
+                    False) for e in (*diff.new, *(e for e, _ in diff.changed))]
         changed = {e.path for e, _, _ in choices}
-        choices += [(listed[r.remote_path], True, r.local_path)
+        choices += [(listed[r.remote_path], r, True)
                     for r in unfinished_records(self.storage, listed.keys() - changed)]
         fresh: list[DownloadRecord] = []
         jobs: list[Job] = []
-        for entry, resume, previous in sorted(choices, key=lambda c: c[0].path):
+        for entry, record, resume in sorted(choices, key=lambda c: c[0].path):
             try:
                 target = destinations.target(entry.path)
             except UnsafeName as exc:
                 self.summary.problems.append(f"{entry.path!r}: refused: {exc}")
                 continue
-            jobs.append(Job(entry, target, resume, Path(previous) if previous else None))
+            jobs.append(Job(entry, target, record, resume))
             if not resume:
-                fresh.append(DownloadRecord(entry.path, entry.size, entry.mtime,
-                                            DownloadState.DOWNLOADING, local_path=previous))
+                fresh.append(record)
         self.summary.planned = jobs
         return fresh
 
@@ -291,6 +299,8 @@ class _Download:
                     [job.entry.path for job in jobs if job.resume], DownloadState.DOWNLOADING
                 )
             self.unsettled.update(job.entry.path for job in jobs)
+            if jobs:  # (nothing to pull, the usual case: no need to read every record)
+                self.names.load(self.storage.list_downloads())
             if self.progress:
                 self.progress.begin(len(jobs), sum(j.entry.size for j in jobs))
             queue: asyncio.Queue[Job] = asyncio.Queue()
@@ -333,44 +343,19 @@ class _Download:
         self.unsettled.discard(path)
 
     async def _pull(self, pool: Pool, job: Job) -> bool:
-        """Pull one file with retries and restarts; records the outcome. True when pulled."""
+        """Pull one file with retries and restarts, install it; records the outcome.
+        True when pulled."""
         path = job.entry.path
-        attempt = restarts = 0
-        while True:
-            try:
-                async with pool.sftp() as sftp:
-                    final = await fetch(sftp, job, self.limit, self.small_files,
-                                        self._advance(path), self.settings)
-                break
-            except RemoteChanged as exc:
-                discard_part(job)
-                restarts += 1
-                young = exc.mtime is not None and time.time() - exc.mtime < self.settings.min_age
-                if exc.size is None or young or restarts > MAX_RESTARTS:
-                    self.summary.deferred.append((path, str(exc)))
-                    self._state(path, DownloadState.LISTED, error=str(exc))
-                    return False
-                log.warning("%s; restarting it from the beginning", exc)
-                job = replace(job, entry=RemoteEntry(path, exc.size, exc.mtime), resume=False)
-                previous = str(job.replaceable) if job.replaceable else None
-                self.storage.record_downloads([DownloadRecord(
-                    path, exc.size, exc.mtime, DownloadState.DOWNLOADING, local_path=previous
-                )])
-            except RemoteFileError as exc:
-                return self._fail(path, str(exc))
-            except LocalDiskError as exc:
-                return self._local_error(path, exc)
-            except Exception as exc:
-                if not is_network_error(exc):  # host key, login, bugs: stop the run
-                    raise
-                attempt += 1
-                if attempt >= MAX_ATTEMPTS:
-                    return self._fail(path, f"network error, gave up after {attempt} tries: {exc}")
-                log.warning("%s: %s; resuming in %.1f s", path, exc or type(exc).__name__,
-                            backoff(attempt))
-                await asyncio.sleep(backoff(attempt))
         try:
-            record = await self.committer.commit(path, final)
+            placed = placed_earlier(job)
+            if placed is not None:
+                record = await self.committer.commit(job, placed, in_place=True)
+            else:
+                fetched = await self._fetch(pool, job)
+                if fetched is None:
+                    return False
+                job, part = fetched
+                record = await self.committer.commit(job, part)
         except LocalDiskError as exc:
             return self._local_error(path, exc)
         self.summary.downloaded.append((path, job.entry.size))
@@ -379,6 +364,45 @@ class _Download:
         if self.settings.delete_remote_after:
             await self._delete_remote(pool, path)
         return True
+
+    async def _fetch(self, pool: Pool, job: Job) -> tuple[Job, Path] | None:
+        """The job (restarted if the file changed) and its complete part; None when it
+        was deferred or failed (recorded so)."""
+        path = job.entry.path
+        attempt = restarts = 0
+        while True:
+            try:
+                async with pool.sftp() as sftp:
+                    part = await fetch(sftp, job, self.limit, self.small_files,
+                                       self._advance(path), self.settings)
+                return job, part
+            except RemoteChanged as exc:
+                discard_part(job)
+                restarts += 1
+                young = exc.mtime is not None and time.time() - exc.mtime < self.settings.min_age
+                if exc.size is None or young or restarts > MAX_RESTARTS:
+                    self.summary.deferred.append((path, str(exc)))
+                    self._state(path, DownloadState.LISTED, error=str(exc))
+                    return None
+                log.warning("%s; restarting it from the beginning", exc)
+                record = DownloadRecord(path, exc.size, exc.mtime, DownloadState.DOWNLOADING)
+                job = replace(job, entry=RemoteEntry(path, exc.size, exc.mtime), record=record,
+                              resume=False)
+                self.storage.record_downloads([record])
+                self.names.hold(path, None)
+            except RemoteFileError as exc:
+                self._fail(path, str(exc))
+                return None
+            except Exception as exc:
+                if isinstance(exc, LocalDiskError) or not is_network_error(exc):
+                    raise  # the disk: the caller's; host key, login, bugs: stop the run
+                attempt += 1
+                if attempt >= MAX_ATTEMPTS:
+                    self._fail(path, f"network error, gave up after {attempt} tries: {exc}")
+                    return None
+                log.warning("%s: %s; resuming in %.1f s", path, exc or type(exc).__name__,
+                            backoff(attempt))
+                await asyncio.sleep(backoff(attempt))
 
     def _local_error(self, path: str, exc: LocalDiskError) -> bool:
         """A full disk stops the run (the part is kept); other local errors fail the file."""

@@ -7,7 +7,8 @@ by an earlier try is rewritten); a big file may be pulled in byte ranges by
 several processes, with a resume record next to the part (:mod:`.segments`). The
 remote file is stat'ed before and after the copy: if its size or mtime moved,
 :class:`RemoteChanged` is raised and the caller restarts from zero instead of
-stitching two versions together. Only a complete part, made durable, is renamed.
+stitching two versions together. A complete part, made durable, is handed to the
+:class:`~.committer.Committer`, which names and records it.
 """
 
 from __future__ import annotations
@@ -16,20 +17,22 @@ import asyncio
 import contextlib
 import errno
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sync2nas_core import RemoteEntry
+from sync2nas_core import DownloadRecord, RemoteEntry
 
 from . import segments
 from .batches import Batcher
 from .connection import is_network_error
 from .durability import sync_files
-from .localpaths import free_name, part_path
+from .localpaths import part_path
 from .reads import DEPTH, ShortFile, Span, copy_range, read_blocks
 
 if TYPE_CHECKING:
@@ -114,20 +117,30 @@ class RateLimit:
 
 @dataclass(frozen=True)
 class Job:
-    """One file to pull: what was listed, where it goes, whether a part may be resumed."""
+    """One file to pull: what was listed, the name it would like, whether a part may be
+    resumed, and its record as claimed (``local_path``: where an earlier attempt of this
+    very job was about to install it, if anywhere)."""
 
     entry: RemoteEntry
     target: Path
+    record: DownloadRecord
     resume: bool = True
-    replaceable: Path | None = None  # our own older copy of this remote file
 
 
 def _same_version(attrs: asyncssh.SFTPAttrs, entry: RemoteEntry, when: str) -> None:
-    if attrs.size != entry.size or int(attrs.mtime or 0) != int(entry.mtime):
-        raise RemoteChanged(
-            f"{entry.path} changed on the server {when} (size {entry.size} -> {attrs.size})",
-            attrs.size, float(attrs.mtime or 0),
-        )
+    size, mtime = attrs.size, int(attrs.mtime or 0)
+    changes = []
+    if size != entry.size:
+        changes.append(f"size {entry.size} -> {size} bytes")
+    if mtime != int(entry.mtime):
+        changes.append(f"mtime {_stamp(entry.mtime)} -> {_stamp(mtime)}")
+    if changes:
+        raise RemoteChanged(f"{entry.path} changed on the server {when} ({', '.join(changes)})",
+                            size, float(mtime))
+
+
+def _stamp(mtime: float) -> str:
+    return datetime.fromtimestamp(int(mtime), timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 async def _copy(
@@ -152,16 +165,13 @@ async def fetch(
     sftp: asyncssh.SFTPClient, job: Job, limit: RateLimit, small_files: SmallFiles,
     progress: Callable[[int], None], settings: SftpSettings | None = None,
 ) -> Path:
-    """Pull ``job``; returns the final local path. Resumes a part the job allows.
+    """Pull ``job``; returns its complete, durable part. Resumes a part the job allows.
 
     Files that fit in one READ are written by ``small_files``. With ``settings``,
     a big file may be pulled in segments (:mod:`.segments`).
     """
 
     part = part_path(job.target, job.entry.path)
-    with local(job.target):
-        if job.resume and not part.exists() and _already_installed(job):
-            return job.target
     block = sftp.limits.max_read_len or 32768
     if job.entry.size <= block:
         return await _fetch_small(sftp, job, part, limit, small_files, progress)
@@ -199,8 +209,7 @@ async def fetch(
             await asyncio.to_thread(os.fsync, fd)
     finally:
         os.close(fd)
-    with local(job.target):
-        return install(part, job)
+    return part
 
 
 async def _fetch_small(
@@ -209,8 +218,8 @@ async def _fetch_small(
 ) -> Path:
     """A file that fits in one READ: the READ and the check after it (an FSTAT the
     server answers after the READ) go out together; the bytes are then written,
-    made durable and renamed into place by ``small_files``, with other files finishing
-    at the same time. A part left by an earlier try is simply rewritten."""
+    made durable by ``small_files``, with other files finishing at the same time. A
+    part left by an earlier try is simply rewritten."""
 
     size = job.entry.size
     await limit.take(size)
@@ -221,9 +230,9 @@ async def _fetch_small(
             if len(data) != size:  # the server cut the READ short: the careful path
                 data = await _read_exactly(remote, job, size)
                 _same_version(await remote.stat(), job.entry, "during the transfer")
-    final = await small_files.write(part, data, job)
+    await small_files.write(part, data, job)
     progress(size)
-    return final
+    return part
 
 
 async def _read_exactly(remote: asyncssh.SFTPClientFile, job: Job, size: int) -> bytes:
@@ -237,20 +246,18 @@ async def _read_exactly(remote: asyncssh.SFTPClientFile, job: Job, size: int) ->
 
 class SmallFiles:
     """Writes whole small files: each part is written on the event loop (a copy into the
-    page cache, cheaper than a trip to a thread), the parts finished meanwhile are made
-    durable together on a thread (:func:`.durability.sync_files`), then each is renamed
-    into place. A batch of files costs one disk commit and one thread hand-over."""
+    page cache, cheaper than a trip to a thread), and the parts finished meanwhile are
+    made durable together on a thread (:func:`.durability.sync_files`). A batch of
+    files costs one disk commit and one thread hand-over."""
 
     def __init__(self) -> None:
         self.batches: Batcher[Path, None] = Batcher(self._make_durable)
 
-    async def write(self, part: Path, data: bytes, job: Job) -> Path:
-        """Write ``data`` as ``job``'s complete file; returns where it was installed."""
+    async def write(self, part: Path, data: bytes, job: Job) -> None:
+        """Write ``data`` as ``job``'s complete, durable part."""
         with local(part):
             _write_part(part, data, job)
             await self.batches.submit(part)
-        with local(job.target):
-            return install(part, job)
 
     @staticmethod
     async def _make_durable(parts: list[Path]) -> list[None]:
@@ -275,29 +282,28 @@ def _write_part(part: Path, data: bytes, job: Job) -> None:
         os.close(fd)
 
 
-def _already_installed(job: Job) -> bool:
-    """Did an earlier run rename this file into place and die before recording it?
+def placed_earlier(job: Job) -> Path | None:
+    """Where an earlier attempt of this job installed its file and died before recording
+    it as downloaded; None when it did not.
 
-    A pulled file carries the remote size and mtime, and its part is gone.
+    Only the path the job's own record names is trusted (it is recorded before the
+    rename), only once the part is gone, and only while it still holds a file of the
+    listed size and mtime: never a look-alike at some other path.
     """
-    try:
-        found = job.target.stat()
-    except FileNotFoundError:
-        return False
-    return found.st_size == job.entry.size and int(found.st_mtime) == int(job.entry.mtime)
-
-
-def install(part: Path, job: Job) -> Path:
-    """Rename the complete part into place, never over a different file.
-
-    Called on the event loop only, so two files never race for one free name. The
-    rename is made durable by the caller (:func:`.durability.sync_folders`), in batches.
-    """
-    target = job.target
-    if target != job.replaceable:
-        target = free_name(target)
-    os.replace(part, target)
-    return target
+    recorded = job.record.local_path
+    if not job.resume or recorded is None or Path(recorded).parent != job.target.parent:
+        return None
+    with local(job.target):
+        if part_path(job.target, job.entry.path).exists():
+            return None
+        try:
+            found = os.lstat(recorded)
+        except FileNotFoundError:
+            return None
+    if (stat.S_ISREG(found.st_mode) and found.st_size == job.entry.size
+            and int(found.st_mtime) == int(job.entry.mtime)):
+        return Path(recorded)
+    return None
 
 
 def discard_part(job: Job) -> None:

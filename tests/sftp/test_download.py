@@ -43,6 +43,7 @@ def test_files_are_pulled_once_even_after_local_deletion(site: Site) -> None:
 def test_a_file_replaced_on_the_server_is_pulled_again(site: Site) -> None:
     site.add("tv/a.mkv", b"first version", mtime=1_000_000)
     site.run("download-from-remote")
+    (site.incoming / "tv/a.mkv").unlink()  # filed away: its name is free again
     site.add("tv/a.mkv", b"the second, longer version", mtime=2_000_000)
     assert "pulled 1 file (" in site.run("download-from-remote").output
     site.assert_mirrored()

@@ -219,9 +219,9 @@ def test_a_file_renamed_into_place_but_not_yet_recorded_is_not_pulled_twice(site
 
 
 def test_a_killed_re_pull_of_a_replaced_file_still_leaves_one_copy(site: Site) -> None:
-    site.add("tv/a.mkv", 1_000_000, mtime=1_000_000)
+    old = site.add("tv/a.mkv", 1_000_000, mtime=1_000_000).read_bytes()
     assert site.run("download-from-remote").exit_code == 0
-    site.add("tv/a.mkv", 6_000_000, mtime=2_000_000)  # replaced on the server
+    new = site.add("tv/a.mkv", 6_000_000, mtime=2_000_000)  # replaced on the server
     site.write_config(bandwidth_limit=2048)
     process = start(site)
     wait_for_part(site, "a.mkv", 1_000_000)
@@ -229,7 +229,12 @@ def test_a_killed_re_pull_of_a_replaced_file_still_leaves_one_copy(site: Site) -
     process.wait()
     site.write_config(bandwidth_limit=0)
     assert site.run("download-from-remote").exit_code == 0
-    site.assert_mirrored()  # the new version in place of the old, no "a (2).mkv"
+    # the old copy is not the new pull's to replace: the new version lands beside it, once
+    assert site.local_files() == {"tv/a.mkv": digest(site.incoming / "tv/a.mkv"),
+                                  "tv/a (2).mkv": digest(new)}
+    assert (site.incoming / "tv/a.mkv").read_bytes() == old
+    assert site.records()[str(new)].local_path == str(site.incoming / "tv/a (2).mkv")
+    no_leftovers(site)
 
 
 # -- big files pulled in segments (this process + worker processes) ----------------------

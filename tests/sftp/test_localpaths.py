@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from sync2nas_core import DownloadRecord
 from sync2nas_plugins.sftp.localpaths import (
     MAX_NAME_BYTES,
     Destinations,
+    LocalNames,
     UnsafeName,
-    free_name,
     part_path,
     root_folders,
     safe_name,
@@ -68,7 +69,15 @@ def test_destinations_keep_structure_and_stay_inside_incoming(tmp_path: Path) ->
             destinations.target(hostile)
 
 
-def test_free_name_never_reuses_an_existing_file(tmp_path: Path) -> None:
+def test_a_free_name_is_neither_on_the_disk_nor_held_by_another_record(tmp_path: Path) -> None:
     (tmp_path / "a.mkv").write_text("other")
-    assert free_name(tmp_path / "a.mkv") == tmp_path / "a (2).mkv"
-    assert free_name(tmp_path / "b.mkv") == tmp_path / "b.mkv"
+    names = LocalNames()
+    names.load([DownloadRecord("/r/b?.mkv", 1, 1, local_path=str(tmp_path / "b.mkv")),
+                DownloadRecord("/r/c.mkv", 1, 1)])
+    assert names.free_name(tmp_path / "a.mkv", "/r/a.mkv") == tmp_path / "a (2).mkv"
+    assert names.free_name(tmp_path / "b.mkv", "/r/b_.mkv") == tmp_path / "b (2).mkv"
+    assert names.free_name(tmp_path / "b.mkv", "/r/b?.mkv") == tmp_path / "b.mkv"  # its own
+    names.hold("/r/b?.mkv", None)  # a new version: its record lets the old path go
+    assert names.free_name(tmp_path / "b.mkv", "/r/b_.mkv") == tmp_path / "b.mkv"
+    names.hold("/r/b_.mkv", tmp_path / "b.mkv")
+    assert names.free_name(tmp_path / "b.mkv", "/r/b?.mkv") == tmp_path / "b (2).mkv"
