@@ -197,8 +197,8 @@ def test_a_hostile_name_of_100_kb_is_parsed_at_once(unit):
 @pytest.mark.parametrize("unit", ["(2019) ", "[a] [", "  complete", "(", " ."])
 def test_time_grows_linearly_with_the_length(unit):
     short = min(parse_seconds(hostile(unit, 10_000)) for _ in range(3))
-    long = min(parse_seconds(hostile(unit, 80_000)) for _ in range(2))
-    assert long < 8 * short * 2  # 8x the length: well under 64x the time
+    long = min(parse_seconds(hostile(unit, 80_000)) for _ in range(3))
+    assert long < 8 * short * 3  # 8x the length: about 8x the time, far from 64x
 
 
 def test_a_long_name_is_still_read():
