@@ -2,9 +2,9 @@
 
 The rules, in order:
 
-- The destination name is claimed atomically (``os.link``, which fails when the
-  name exists), so two runs, or a run and a person, can never overwrite each
-  other's file.
+- The destination name is claimed atomically (:func:`sync2nas_core.rename_noreplace`,
+  which fails when the name exists), so two runs, or a run and a person, can never
+  overwrite each other's file.
 - Across filesystems the file is copied to a hidden temporary name beside the
   destination, flushed to disk, compared with the source, then claimed; the
   source is removed only after that. The temporary name is this attempt's own
@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sync2nas_core import names as shared
+from sync2nas_core import rename_noreplace
 
 TEMP_PREFIX = ".sync2nas-tmp-"
 REPLACED_FOLDER = ".sync2nas-replaced"
@@ -78,27 +79,6 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
-
-
-def _claim(source: Path, destination: Path) -> bool:
-    """Give ``source``'s file the name ``destination`` unless that name exists.
-
-    Returns False when the name is taken. Uses a hard link (atomic, never
-    overwrites); where links are unsupported, an exclusive rename check.
-    """
-    try:
-        os.link(source, destination)
-    except FileExistsError:
-        return False
-    except OSError as exc:
-        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
-            raise
-        if destination.exists():
-            return False
-        os.rename(source, destination)
-        return True
-    os.unlink(source)
-    return True
 
 
 def temporary_name(destination: Path) -> Path:
@@ -145,7 +125,7 @@ def _copy_verified(source: Path, destination: Path) -> bool:
                 raise MoveError(
                     f"copy of {source} to {destination.parent} does not match the source"
                 )
-            if not _claim(temporary, destination):
+            if not rename_noreplace(temporary, destination):
                 return False
     except OSError as exc:
         reason = exc.strerror or str(exc)
@@ -192,7 +172,7 @@ def _remove_unheld(path: Path) -> bool:
 def _place(source: Path, destination: Path) -> bool:
     """Move ``source`` to ``destination`` if that name is free; False if it is taken."""
     try:
-        placed = _claim(source, destination)
+        placed = rename_noreplace(source, destination)
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise

@@ -151,7 +151,9 @@ def test_sweep_removes_dead_copies_and_keeps_live_ones(library):
 KILL_AFTER_LINK = """
 import os, sys
 from pathlib import Path
+from sync2nas_core import files
 from sync2nas_plugins.routing import mover
+files._renameat2 = lambda: None  # the link fallback: the one way with a window to die in
 real_unlink = os.unlink
 def killed_before_unlink(path, *args, **kwargs):
     os.kill(os.getpid(), 9)

@@ -298,7 +298,9 @@ def test_a_dead_move_s_temporary_copy_is_swept_before_filing(small_site, run_cli
 
 KILL_AT = """
 import os, sys
+from sync2nas_core import files
 from sync2nas_core.cli import main
+files._renameat2 = lambda: None  # the link fallback: the one way with a window to die in
 name, count = sys.argv[1], int(sys.argv[2])
 real = getattr(os, name)
 calls = []

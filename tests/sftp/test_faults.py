@@ -21,6 +21,7 @@ from sync2nas_plugins.sftp.localpaths import PART_SUFFIX, part_path
 from sync2nas_plugins.sftp.segments import RECORD_SUFFIX
 from sync2nas_plugins.sftp.sync import LOCK_NAME
 from tests.support.sshd import CutProxy, Sshd
+from tests.support.tmpfs import mounted_tmpfs
 
 from .conftest import PLUGINS, Site, digest, ours, proxied
 
@@ -130,12 +131,8 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 3 MiB tmpfs mounted where the site's incoming folder goes."""
     mountpoint = tmp_path / "incoming"
     mountpoint.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mountpoint)],
-                   check=True)
-    try:
+    with mounted_tmpfs(mountpoint, "3m"):
         yield mountpoint
-    finally:
-        subprocess.run(["umount", "-l", str(mountpoint)], check=True)
 
 
 def stopped_by_a_full_disk(site: Site, relative: str) -> None:
