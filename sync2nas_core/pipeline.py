@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .app import App
-from .locks import run_lock
+from .locks import LockedError, run_lock
 from .models import DownloadRecord, RemoteEntry
 from .names import printable
 from .sources import DownloadSummary, RouteOutcome, Router, Source
@@ -212,7 +212,10 @@ class Pipeline:
                 if dry_run:
                     summary.add_routing(self.router().route(storage, self.incoming, dry_run=True))
                 else:
-                    summary.add_routing(self._route(storage))
+                    try:
+                        summary.add_routing(self._route(storage))
+                    except LockedError as exc:  # a route-files elsewhere: what was pulled stays
+                        summary.failed.append(("routing", str(exc)))
         summary.stopped = self.stopping
         return summary
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sync2nas_core import DownloadState, Pipeline, hookimpl
+from sync2nas_core import App, DownloadState, Pipeline, hookimpl
 from sync2nas_core.locks import run_lock
 from tests.e2e.conftest import FILED, RELEASES, Site, files_below
 
@@ -107,6 +107,23 @@ def test_a_run_while_another_holds_the_lock_stops_at_once(sqlite_site: Site):
     assert result.returncode == 1
     assert f"another run holds {lock}" in result.stderr
     assert files_below(site.incoming) == {}
+
+
+def test_a_route_files_elsewhere_leaves_the_pull_done_and_the_summary_told(sqlite_site: Site):
+    site = sqlite_site
+    site.add("tv/Breaking.Bad.S01E01.720p.BluRay.x264-DEMAND.mkv", b"one")
+    storage = App.load(site.config, environ={}).open_storage()
+    try:
+        with storage.run_lock("route"):
+            result = site.sync2nas("run")
+    finally:
+        storage.close()
+
+    assert result.returncode == 1
+    assert "FAILED routing" in result.stderr and "route.lock" in result.stderr
+    assert result.stdout.splitlines()[-1] == "1 pulled, 0 routed, 0 skipped, 1 failed"
+    assert list(files_below(site.incoming).values()) == [b"one"]
+    assert {r.state for r in site.downloads().values()} == {DownloadState.DOWNLOADED}
 
 
 def test_an_unreachable_source_fails_the_run_but_what_arrived_is_still_filed(sqlite_site: Site):
