@@ -94,6 +94,7 @@ class ParsedName:
     kind: str = "unknown"  # episode, special, movie, unknown
     air_date: str | None = None  # ISO date of a dated episode (Show.2024.03.01)
     seasons: tuple[int, ...] = ()  # every season of a multi-season pack (S01-S03); else empty
+    country: str | None = None  # a title's country code (``The Office US`` -> ``US``)
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ class Show:
     external_ids: Mapping[str, Any] = field(default_factory=dict)
     created_at: str | None = None
     updated_at: str | None = None
+    origin_country: tuple[str, ...] = ()  # ISO 3166-1 codes, as TMDB's ``origin_country``
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,20 @@ class Episode:
 
 
 @dataclass(frozen=True)
+class Identification:
+    """How sure a file's show and episodes are: ``confidence`` in [0, 1] and the reasons.
+
+    ``confidence`` is the parser's own certainty times the show match's score
+    (exact name or alias 1.0, a fuzzy match its similarity); ``reasons`` name the
+    parser fields, the alias, the year or country and the score that decided it,
+    so a review step can hold back what is unsure and say why.
+    """
+
+    confidence: float = 0.0
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RoutePlan:
     """Where a file in ``incoming`` should go, and what to do there."""
 
@@ -142,6 +158,7 @@ class RoutePlan:
     episodes: tuple[Episode, ...] = ()
     action: str = "move"  # move, skip, duplicate, keep-both, replace
     reason: str = ""
+    identification: Identification | None = None  # None: a plan no matcher made
 
 
 @dataclass(frozen=True)

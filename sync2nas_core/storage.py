@@ -38,7 +38,7 @@ from .models import (
 )
 
 #: The schema version this release of the project writes.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class StorageError(Exception):

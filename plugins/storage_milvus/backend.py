@@ -55,6 +55,17 @@ _PROBE = "sync2nas embedder probe"
 MIGRATIONS: dict[int, Callable[[MilvusStorage], None]] = {}
 
 
+def _add_origin_country(storage: MilvusStorage) -> None:
+    """Schema 1 -> 2: every show document gains ``origin_country`` (empty until refreshed)."""
+    storage._put("shows", (
+        {**row, "doc": json.dumps({"origin_country": [], **json.loads(row["doc"])})}
+        for row in storage._select("shows")
+    ))
+
+
+MIGRATIONS[1] = _add_origin_country
+
+
 def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
     norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
     return sum(x * y for x, y in zip(a, b, strict=True)) / norm if norm else 0.0

@@ -32,7 +32,7 @@ SHOW_ORDER = " ORDER BY s.name, s.tmdb_id"
 SHOW_COLUMNS = (
     "tmdb_id", "name", "name_key", "sys_name", "sys_name_key", "kind", "library_path",
     "first_air_date", "last_air_date", "year", "status", "overview", "season_count",
-    "episode_count", "external_ids",
+    "episode_count", "external_ids", "origin_country",
 )
 _SHOW_NAMES = ", ".join(SHOW_COLUMNS)
 _SHOW_PARAMS = ", ".join(f"%({column})s" for column in SHOW_COLUMNS)
@@ -81,6 +81,7 @@ def show_values(show: Show) -> dict[str, Any]:
         "name_key": name_key(show.name),
         "sys_name_key": name_key(show.sys_name),
         "external_ids": Json(values["external_ids"]),
+        "origin_country": array_literal(show.origin_country),
     }
 
 

@@ -88,6 +88,8 @@ MIGRATIONS: tuple[str, ...] = (
         details jsonb NOT NULL DEFAULT '{}'
     );
     """,
+    # 2: the show's countries, for telling remakes apart
+    "ALTER TABLE shows ADD COLUMN origin_country text[] NOT NULL DEFAULT '{}';",
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION, "one migration per schema version"
 

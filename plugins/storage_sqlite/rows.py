@@ -23,7 +23,7 @@ from sync2nas_core import (
 SHOW_COLUMNS = (
     "tmdb_id", "name", "name_key", "sys_name", "sys_name_key", "kind", "library_path",
     "first_air_date", "last_air_date", "year", "status", "overview", "season_count",
-    "episode_count", "external_ids", "created_at", "updated_at",
+    "episode_count", "external_ids", "origin_country", "created_at", "updated_at",
 )
 INSERT_SHOW = (
     f"INSERT INTO shows ({', '.join(SHOW_COLUMNS)})"
@@ -77,6 +77,7 @@ def show_params(show: Show, updated_at: str) -> dict[str, Any]:
         "name_key": name_key(show.name),
         "sys_name_key": name_key(show.sys_name),
         "external_ids": to_json(params["external_ids"]),
+        "origin_country": to_json(params["origin_country"]),
         "updated_at": updated_at,
     }
 
@@ -89,7 +90,8 @@ def alias_params(show: Show) -> list[tuple[int, int, str, str]]:
 
 
 def show_from_row(row: sqlite3.Row, aliases: tuple[str, ...]) -> Show:
-    return from_record(Show, row, aliases=aliases, external_ids=json.loads(row["external_ids"]))
+    return from_record(Show, row, aliases=aliases, external_ids=json.loads(row["external_ids"]),
+                       origin_country=json.loads(row["origin_country"]))
 
 
 def episode_params(tmdb_id: int, episode: Episode) -> tuple[Any, ...]:

@@ -104,8 +104,14 @@ _V1 = Migration(
     ),
 )
 
+_V2 = Migration(
+    2,
+    "shows.origin_country: the show's countries (a JSON list), for telling remakes apart",
+    ("ALTER TABLE shows ADD COLUMN origin_country TEXT NOT NULL DEFAULT '[]'",),
+)
+
 #: Every migration the project has shipped, oldest first; the last one is SCHEMA_VERSION.
-MIGRATIONS: tuple[Migration, ...] = (_V1,)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
 
 
 def stored_version(conn: sqlite3.Connection, where: str) -> int:

@@ -102,6 +102,9 @@ def show_from_tmdb(
         season_count=details.get("number_of_seasons"),
         episode_count=details.get("number_of_episodes"),
         external_ids=external,
+        origin_country=tuple(
+            str(code).upper() for code in details.get("origin_country") or [] if code
+        ),
     )
 
 

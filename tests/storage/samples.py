@@ -41,6 +41,7 @@ def attack_on_titan() -> Show:
         season_count=4,
         episode_count=89,
         external_ids={"imdb_id": "tt2560140", "tvdb_id": 267440},
+        origin_country=("JP",),
     )
 
 

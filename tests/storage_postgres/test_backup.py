@@ -13,7 +13,14 @@ from typing import Any
 import psycopg2
 import pytest
 
-from sync2nas_core import DownloadRecord, Event, SchemaError, Show, StorageError
+from sync2nas_core import (
+    SCHEMA_VERSION,
+    DownloadRecord,
+    Event,
+    SchemaError,
+    Show,
+    StorageError,
+)
 from tests.support.postgres import postgres_settings
 
 from .conftest import Opener
@@ -59,7 +66,7 @@ def test_round_trip_replaces_everything(tools: str, open_pg: Opener, tmp_path: P
     storage.restore(backup)
 
     assert snapshot(storage) == before
-    assert storage.schema_version() == 1
+    assert storage.schema_version() == SCHEMA_VERSION
     last_id = before["events"][-1].id
     assert storage.log_event(Event("after", "restore", "x")).id == last_id + 1
 
@@ -100,13 +107,14 @@ def test_backup_of_a_newer_schema_is_refused_before_anything_changes(
 ) -> None:
     newer = open_pg()
     fill(newer)
-    _set_stored_version(pg_settings, 2)
+    _set_stored_version(pg_settings, SCHEMA_VERSION + 1)
     backup = newer.backup(tmp_path)
 
     target = open_pg(postgres_settings(request))
     target.add_show(Show(7, "Kept", "Kept"))
     before = snapshot(target)
-    with pytest.raises(SchemaError, match="schema version 2.*versions 1 to 1"):
+    refusal = f"schema version {SCHEMA_VERSION + 1}.*versions 1 to {SCHEMA_VERSION}"
+    with pytest.raises(SchemaError, match=refusal):
         target.restore(backup)
     assert snapshot(target) == before
 
@@ -119,7 +127,8 @@ def test_logical_export_is_readable_json(open_pg: Opener, tmp_path: Path,
     with gzip.open(storage.backup(tmp_path), "rt") as lines:
         header = json.loads(next(lines))
         rows = [line.rstrip("\n").split("\t", 1) for line in lines]
-    assert header["format"] == "sync2nas-postgres-export" and header["schema_version"] == 1
+    assert header["format"] == "sync2nas-postgres-export"
+    assert header["schema_version"] == SCHEMA_VERSION
     shows = [json.loads(row) for table, row in rows if table == "shows"]
     assert sorted(show["name"] for show in shows) == ["Attack on Titan", "Breaking Bad"]
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from psycopg2 import sql
 
-from sync2nas_core import StorageError, StorageOptions
+from sync2nas_core import SCHEMA_VERSION, StorageError, StorageOptions
 from sync2nas_core.plugins import create_plugin_manager
 from sync2nas_plugins.storage_postgres.backend import PostgresStorage
 from tests.support.postgres import postgres_database, run_admin, server_settings
@@ -49,7 +49,7 @@ def test_password_with_special_characters_works_with_scram(
     with postgres_database(private=True, owner=role_with_special_password) as settings:
         settings.update(user=role_with_special_password, password=SPECIAL)
         storage = open_pg(settings)
-        assert storage.schema_version() == 1
+        assert storage.schema_version() == SCHEMA_VERSION
         storage.close()  # before the database is dropped
 
         settings["password"] = SPECIAL + "x"

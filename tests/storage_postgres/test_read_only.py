@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from sync2nas_core import (
+    SCHEMA_VERSION,
     DownloadRecord,
     DownloadState,
     Episode,
@@ -89,4 +90,4 @@ def test_read_only_open_of_an_empty_database_does_not_create_the_schema(
 ) -> None:
     with pytest.raises(SchemaError, match="read-only"):
         open_pg(read_only=True)
-    assert open_pg().schema_version() == 1  # nothing was there: a normal open migrates
+    assert open_pg().schema_version() == SCHEMA_VERSION  # nothing was there: a normal open migrates

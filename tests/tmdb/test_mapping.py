@@ -81,8 +81,10 @@ def test_show_fields_aliases_and_library_path(fetch) -> None:
     assert show.sys_name == "Breaking Bad (2008)"
     assert show.library_path == str(Path("/lib/tv/Breaking Bad (2008)"))
     assert show.season_count == 5 and show.status == "Ended"
+    assert show.origin_country == ("US",)
     one_piece = show_from_tmdb(fetch(37854), roots=roots)
     assert one_piece.aliases == ("ワンピース",)
+    assert one_piece.origin_country == ("JP",)
     assert one_piece.library_path == str(Path("/lib/anime/One Piece (1999)"))
     got = show_from_tmdb(fetch(1399), kind=MediaKind.MOVIE, sys_name="GoT")
     assert got.external_ids["imdb_id"] == "tt0944947" and "id" not in got.external_ids
