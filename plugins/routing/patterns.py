@@ -139,7 +139,7 @@ BARE = re.compile(
     r"(?![\w']|\.\d)",
     _I,
 )
-#: ``Show Name 13-16``, ``Show 493-498 & 500-507``: a range of episodes before the tags.
+#: ``Marsh Lights 13-16``, ``Show 493-498 & 500-507``: a range of episodes before the tags.
 RANGE = re.compile(
     r"(?<=[ .])(?P<episode>\d{1,4})(?P<more>-\d{1,4}(?:[ .]?&[ .]?\d{1,4}-\d{1,4})*)"
     r"(?=$|[ .\[(])"

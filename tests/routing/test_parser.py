@@ -59,7 +59,7 @@ def test_title_season_episodes_and_kind(name, title, season, episodes, kind):
 @pytest.mark.parametrize(("name", "absolute"), [
     ("[SubsPlease] One Piece - 1100 (1080p) [E5F2A4B1].mkv", 1100),
     ("[HorribleSubs] Mob Psycho 100 - 05 [1080p].mkv", 5),
-    ("[BakeSubs] 86 - 01 [1080p][D40A9E55].mkv", 1),
+    ("[KilnSubs] 42 - 01 [1080p][7E31C0A9].mkv", 1),
     ("One.Piece.E1089.1080p.WEB.H264-SENPAI.mkv", 1089),
     ("[Shark-Raws] One Piece #957 (NBN 1280x720 x264 AAC).mp4", 957),
     ("[Judas] Vinland Saga - 01-24 [BD 1080p][HEVC x265 10bit][Dual-Audio][Multi-Subs]", 1),
@@ -94,7 +94,7 @@ def test_year(name, year):
     ("[SubsPlease] Frieren - 01 (1080p) [1A2B3C4D].mkv", "SubsPlease"),
     ("[Anime Time] Naruto Shippuden - 500 [1080p].mkv", "Anime Time"),
     ("【MMZYSUB】★Golden Time★[24][GB][720P_MP4]", "MMZYSUB"),
-    ("[720p] The God of Highschool Season 1", None),
+    ("[720p] The Lantern Keepers Season 1", None),
     ("Show.Name.S01E01.720p.WEB-DL", None),
     ("Stranger Things - S04E09 - Chapter Nine The Piggyback.mkv", None),
 ])
@@ -107,7 +107,7 @@ def test_release_group(name, group):
     ("Show.Name.S01E02.720p.HDTV.x264-GRP.mkv", "720p"),
     ("Show.Name.S01E02.1080i.HDTV.MPEG2-GRP.ts", "1080i"),
     ("[Coalgirls] Steins;Gate 0 - 12 (1920x1080 Blu-ray FLAC) [ABCDEF12].mkv", "1080p"),
-    ("[Lambda-Delta]_Umineko_no_Naku_Koro_ni_-_11_[848x480_H.264_AAC][943106AD].mkv", "480p"),
+    ("[Sigma-Tau]_Kiri_no_Mukou_ni_-_11_[848x480_H.264_AAC][3E0D71B2].mkv", "480p"),
     ("Show.Name.S01E02.4K.WEB.h265-GRP.mkv", "2160p"),
     ("Show.Name.S01E02.HDTV.XviD-LOL.avi", None),
 ])
@@ -117,8 +117,8 @@ def test_resolution(name, resolution):
 
 @pytest.mark.parametrize(("name", "crc32"), [
     ("[SubsPlease] Frieren - 01 (1080p) [1a2b3c4d].mkv", "1A2B3C4D"),
-    ("[Exiled-Destiny] Series Title Ep01 (D2201EC5).mkv", "D2201EC5"),
-    ("[DB]_Bleach_225_[C63D149C].avi", "C63D149C"),
+    ("[Far-Shore] Harbor Lights Ep01 (A1B20C3D).mkv", "A1B20C3D"),
+    ("[QS]_Lanterns_225_[4B0E9D21].avi", "4B0E9D21"),
     ("[Group] Show - 01 [20240301].mkv", None),
     ("Show.Name.S01E02.1080p.WEB.h264-GRP.mkv", None),
 ])
