@@ -99,7 +99,8 @@ def _with_folder(parsed: ParsedName, folder: ParsedName) -> ParsedName:
     """``parsed`` completed from a folder above it: its title, and its season (or 0 for
     ``Specials``) when the file gives episode numbers but no season."""
     if not parsed.title and folder.title:
-        parsed = replace(parsed, title=folder.title, year=parsed.year or folder.year)
+        parsed = replace(parsed, title=folder.title, year=parsed.year or folder.year,
+                         country=parsed.country or folder.country)
     season = folder.season if folder.season is not None or folder.episodes else (
         0 if folder.kind == "special" else None)
     if parsed.season is None and season is not None and parsed.episodes:
@@ -128,7 +129,8 @@ def _parse_one(name: str) -> ParsedName:
     title_start, title_end = marker.title_span or (0, marker.start)
     if (tech := rx.STRONG_TECH.search(body, title_start + 1, title_end)) is not None:
         title_end = tech.start()
-    title, title_season, title_year = _clean_title(body[title_start:title_end], special)
+    title, title_season, title_year, country = _clean_title(body[title_start:title_end],
+                                                            special)
     season = marker.season if marker.season is not None else title_season
     episodes = _split_season_hundreds(season, marker.episodes, body[marker.start:marker.end])
     kind = _kind(season, marker, special, movie)
@@ -148,6 +150,7 @@ def _parse_one(name: str) -> ParsedName:
         kind=kind,
         air_date=marker.air_date,
         seasons=marker.seasons,
+        country=country,
     )
 
 
@@ -411,8 +414,10 @@ def _is_special(body: str, marker: _Marker) -> bool:
     return match is not None and after[: match.start()].strip(" .-").count(" ") <= 2
 
 
-def _clean_title(raw: str, special: bool) -> tuple[str | None, int | None, int | None]:
-    """(title, season, year) from the text before the marker.
+def _clean_title(
+    raw: str, special: bool
+) -> tuple[str | None, int | None, int | None, str | None]:
+    """(title, season, year, country) from the text before the marker.
 
     Pieces are cut from the end one at a time, each found by reading only its own
     ``[tag]`` or the last :data:`_SUFFIX_WINDOW` characters: linear in the title's length.
@@ -435,9 +440,9 @@ def _clean_title(raw: str, special: bool) -> tuple[str | None, int | None, int |
     text = text[:end]
     if text.count(".") > text.count(" "):
         text = _undot(text)
-    text = rx.TITLE_COUNTRY.sub("", text)
-    text = rx.SPACES.sub(" ", text).strip(" .-–")
-    return (text or None), season, year
+    country = rx.TITLE_COUNTRY.search(text)
+    text = rx.SPACES.sub(" ", text[: country.start()] if country else text).strip(" .-–")
+    return (text or None), season, year, country and country.group().strip(" .()")
 
 
 def _trimmed_end(text: str, end: int) -> int:
