@@ -15,9 +15,11 @@ are *collect* hooks: every plugin's answer is gathered. Hooks marked
 ``firstresult`` stop at the first plugin that answers something other than
 ``None``; bundled implementations of those are ``trylast`` so yours win.
 
-The core never calls these directly: it goes through the typed accessors of
-:class:`sync2nas_core.plugins.PluginManager`, which flatten, type-check and
-name the plugin behind any bad answer.
+The core calls these only through the typed accessors of
+:class:`sync2nas_core.plugins.PluginManager`, which call them through pluggy (so
+your ``wrapper=True`` implementations and pluggy's tracing see every call), then
+flatten, type-check and name the plugin behind any bad answer. Events reach
+every handler even when one of them raises (the error is logged, plugin named).
 """
 
 from __future__ import annotations

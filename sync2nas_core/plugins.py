@@ -20,7 +20,9 @@ answer an unknown name with the valid choices.
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib.metadata
+import inspect
 import logging
 import os
 import traceback
@@ -86,6 +88,7 @@ class PluginManager:
         self._pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self._pm.add_hookspecs(hookspecs)
         self._infos: dict[str, PluginInfo] = {}
+        self._single_callers: dict[tuple[str, str], Any] = {}
         self.warnings: list[str] = []
 
     # -- registration ------------------------------------------------------
@@ -108,6 +111,7 @@ class PluginManager:
                 f"{previous.distribution}",
             )
             return False
+        self._single_callers.clear()
         try:
             self._pm.register(plugin, name=name)
         except pluggy.PluginValidationError as exc:
@@ -141,6 +145,7 @@ class PluginManager:
             except pluggy.PluginValidationError as exc:
                 name = self._pm.get_name(exc.plugin)
                 self._pm.unregister(exc.plugin)
+                self._single_callers.clear()
                 info = self._infos.pop(name)
                 unknown = [h for h in info.hooks if not hasattr(hookspecs, h)]
                 hints = "".join(did_you_mean(h, _spec_names()) for h in unknown)
@@ -158,16 +163,39 @@ class PluginManager:
         return self._infos[name]
 
     # -- calling hooks -----------------------------------------------------
+    # Every call goes through pluggy, so hook wrappers and pluggy's tracing see it.
+    # Hooks whose answers must be told apart by plugin (registries, commands) and
+    # events (a failing handler must not stop the others) are called one plugin at a
+    # time, through pluggy's public ``subset_hook_caller``; other plugins' wrappers
+    # still wrap each call.
+
     def _implementations(self, hook_name: str) -> Iterator[tuple[PluginInfo, Any]]:
-        """(plugin, hook implementation) pairs, in the order pluggy would call them."""
+        """(plugin, hook implementation) pairs, wrappers left out, in pluggy's call order."""
         hook = getattr(self._pm.hook, hook_name)
         for impl in reversed(hook.get_hookimpls()):
-            yield self._infos[impl.plugin_name], impl
+            if not (impl.hookwrapper or impl.wrapper):
+                yield self._infos[impl.plugin_name], impl
+
+    def _caller_of(self, hook_name: str, plugin_name: str) -> Any:
+        """A pluggy caller of ``hook_name`` that reaches only ``plugin_name``'s implementation."""
+        key = (hook_name, plugin_name)
+        if key not in self._single_callers:
+            others = [impl.plugin for _, impl in self._implementations(hook_name)
+                      if impl.plugin_name != plugin_name]
+            self._single_callers[key] = self._pm.subset_hook_caller(hook_name, others)
+        return self._single_callers[key]
+
+    def _call_one(self, hook_name: str, impl: Any, kwargs: dict[str, Any]) -> Any:
+        """One plugin's answer to ``hook_name`` (None when it has none)."""
+        answer = self._caller_of(hook_name, impl.plugin_name)(**_spec_arguments(hook_name, kwargs))
+        if getattr(self._pm.hook, hook_name).spec.opts.get("firstresult"):
+            return answer
+        return answer[0] if answer else None
 
     def _call_each(self, hook_name: str, **kwargs: Any) -> Iterator[tuple[PluginInfo, Any]]:
         """Call every implementation, yielding (plugin, answer)."""
         for info, impl in self._implementations(hook_name):
-            yield info, impl.function(**{name: kwargs[name] for name in impl.argnames})
+            yield info, self._call_one(hook_name, impl, kwargs)
 
     def _collect(self, hook_name: str, record_type: type[T]) -> list[tuple[PluginInfo, T]]:
         """Flatten a registry hook's answers, checking each record's type."""
@@ -255,17 +283,17 @@ class PluginManager:
         return merged
 
     def _first(self, hook_name: str, answer_type: type[T], **kwargs: Any) -> T | None:
-        """The first non-None answer of a firstresult hook, type-checked."""
-        for info, answer in self._call_each(hook_name, **kwargs):
-            if answer is None:
-                continue
-            if not isinstance(answer, answer_type):
-                raise PluginError(
-                    f"{info.origin} returned {answer!r} from {hook_name}, "
-                    f"expected {answer_type.__name__} or None"
-                )
+        """The answer of a firstresult hook (one pluggy call), type-checked; a wrong
+        answer is traced to its plugin by asking each one again."""
+        answer = getattr(self._pm.hook, hook_name)(**_spec_arguments(hook_name, kwargs))
+        if answer is None or isinstance(answer, answer_type):
             return answer
-        return None
+        culprit = next((info.origin for info, own in self._call_each(hook_name, **kwargs)
+                        if own is not None), "a plugin")
+        raise PluginError(
+            f"{culprit} returned {answer!r} from {hook_name}, "
+            f"expected {answer_type.__name__} or None"
+        )
 
     def parse_filename(self, name: str) -> ParsedName | None:
         return self._first("sync2nas_parse_filename", ParsedName, name=name)
@@ -300,7 +328,7 @@ class PluginManager:
         for info, impl in self._implementations("sync2nas_register_commands"):
             staging = click.Group(cli.name)
             try:
-                impl.function(**{name: staging for name in impl.argnames})
+                self._call_one("sync2nas_register_commands", impl, {"cli": staging})
             except Exception as exc:
                 self.warnings.append(f"{info.origin} failed to add its commands: {exc}")
                 continue
@@ -323,7 +351,7 @@ class PluginManager:
         hook_name = f"sync2nas_{event}"
         for info, impl in self._implementations(hook_name):
             try:
-                impl.function(**{name: kwargs.get(name) for name in impl.argnames})
+                self._call_one(hook_name, impl, kwargs)
             except Exception as exc:  # a notifier must never break a sync
                 log.error("%s failed in %s: %s", info.origin, hook_name, exc)
                 log.debug("traceback", exc_info=True)
@@ -338,6 +366,17 @@ def _pick(kind: str, name: str, registry: Mapping[str, T]) -> T:
     raise PluginError(
         f"unknown {kind} {name!r}{did_you_mean(normalized, registry)}; valid choices: {choices}"
     )
+
+
+def _spec_arguments(hook_name: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """Every argument ``hook_name``'s spec declares, None where the caller has none."""
+    spec = getattr(hookspecs, hook_name)
+    return {name: kwargs.get(name) for name in _argument_names(spec)}
+
+
+@functools.cache
+def _argument_names(function: Any) -> tuple[str, ...]:
+    return tuple(inspect.signature(function).parameters)
 
 
 def _spec_names() -> list[str]:

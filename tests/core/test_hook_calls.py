@@ -73,3 +73,68 @@ def test_sync2nas_embed_text_must_answer_one_vector_per_text():
     manager = create_plugin_manager(environ=NO_PLUGINS, builtins=[("short", Short())])
     with pytest.raises(PluginError, match="returned 1 vectors for 2 texts"):
         manager.embed_text(["a", "b"])
+
+
+class Parser:
+    @hookimpl
+    def sync2nas_parse_filename(self, name):
+        from sync2nas_core import ParsedName
+
+        return ParsedName(title=name.upper())
+
+
+class Broken:
+    @hookimpl
+    def sync2nas_file_routed(self, plan):
+        raise RuntimeError("notifier down")
+
+
+def test_hooks_are_called_through_pluggy_so_a_wrapper_sees_every_call():
+    """A plugin's hook wrapper wraps first-result hooks, registries, commands and
+    events alike, and an event still reaches every handler when one fails."""
+    seen = []
+
+    class Wrapper:
+        @hookimpl(wrapper=True)
+        def sync2nas_parse_filename(self, name):
+            seen.append(("parse", name))
+            answer = yield
+            return answer
+
+        @hookimpl(wrapper=True)
+        def sync2nas_metadata_providers(self):
+            seen.append(("providers",))
+            return (yield)
+
+        @hookimpl(wrapper=True)
+        def sync2nas_file_routed(self, plan):
+            seen.append(("routed", plan.destination))
+            return (yield)
+
+    class Listener:
+        @hookimpl
+        def sync2nas_file_routed(self, plan):
+            seen.append(("listener", plan.destination))
+
+    manager = create_plugin_manager(environ=NO_PLUGINS, builtins=[
+        ("parser", Parser()), ("provider", Provider()), ("broken", Broken()),
+        ("listener", Listener()), ("wrapper", Wrapper())])
+
+    assert manager.parse_filename("a.mkv").title == "A.MKV"
+    assert manager.metadata_provider("fake").factory({}) == "client"
+    manager.notify("file_routed", plan=RoutePlan(source="in/a", destination="/tv/a", show=SHOW))
+
+    assert ("parse", "a.mkv") in seen and ("providers",) in seen
+    assert seen.count(("routed", "/tv/a")) == 2  # around each handler, the failing one too
+    assert ("listener", "/tv/a") in seen
+
+
+def test_a_wrong_first_result_names_the_plugin_behind_it():
+    class Wrong:
+        @hookimpl
+        def sync2nas_parse_filename(self, name):
+            return {"title": name}
+
+    manager = create_plugin_manager(environ=NO_PLUGINS, builtins=[("wrong", Wrong())])
+    with pytest.raises(PluginError, match="plugin 'wrong' .*returned .*expected ParsedName"):
+        manager.parse_filename("a.mkv")
