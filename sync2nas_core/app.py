@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,10 +71,20 @@ class App:
         self.plugins.notify(event, app=self, **kwargs)
 
     def open_storage(self, *, read_only: bool = False) -> Storage:
-        """Open the storage backend ``[Database] type`` names."""
+        """Open the storage backend ``[Database] type`` names; the caller closes it
+        (:meth:`storage` does both)."""
         backend = self.plugins.storage_backend(self.config.get("Database", "type"))
         options = StorageOptions(read_only=read_only, embed_text=self.plugins.embed_text)
         return backend.factory(self.config.section(backend.section), options)
+
+    @contextmanager
+    def storage(self, *, read_only: bool = False) -> Iterator[Storage]:
+        """The storage, open for the ``with`` block and closed however it ends."""
+        storage = self.open_storage(read_only=read_only)
+        try:
+            yield storage
+        finally:
+            storage.close()
 
     def open_metadata(self, name: str, *, read_only: bool = False) -> Metadata:
         """Open metadata provider ``name``; ``read_only`` (a dry run) makes it write

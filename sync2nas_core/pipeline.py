@@ -150,30 +150,22 @@ class Pipeline:
 
     # -- steps --------------------------------------------------------------
     @contextmanager
-    def _storage(self, *, read_only: bool) -> Iterator[Storage]:
-        storage = self.app.open_storage(read_only=read_only)
-        try:
-            yield storage
-        finally:
-            storage.close()
-
-    @contextmanager
     def _locked(self, *, dry_run: bool) -> Iterator[Storage]:
         """The storage, under the run locks unless this is a dry run: the incoming
         folder's (two configs may share it) and the storage's (two machines may share
         a database with different incoming folders)."""
         if dry_run:
-            with self._storage(read_only=True) as storage:
+            with self.app.storage(read_only=True) as storage:
                 yield storage
             return
-        with run_lock(self.incoming), self._storage(read_only=False) as storage, \
+        with run_lock(self.incoming), self.app.storage(read_only=False) as storage, \
                 storage.run_lock():
             yield storage
 
     def list_new(self) -> list[RemoteEntry]:
         """The remote files a download would pull now (new, changed or unfinished)."""
         source = self.source()
-        with self._storage(read_only=True) as storage:
+        with self.app.storage(read_only=True) as storage:
             return source.download(storage, self.incoming, dry_run=True).pending
 
     def download(self) -> Downloaded:
@@ -184,7 +176,7 @@ class Pipeline:
 
     def identify(self, paths: Sequence[Path] | None = None) -> list[RouteOutcome]:
         """The plan for ``paths`` (default: all of incoming): show, episodes, destination."""
-        with self._storage(read_only=True) as storage:
+        with self.app.storage(read_only=True) as storage:
             return self.router().route(storage, self.incoming, paths, dry_run=True)
 
     def route(self, paths: Sequence[Path] | None = None) -> list[RouteOutcome]:

@@ -23,11 +23,8 @@ def backup_db(app: App, directory: Path | None) -> None:
     reason and leaves no backup file.
     """
     directory = directory or app.config.get("Database", "backup_dir")
-    storage = app.open_storage(read_only=True)
-    try:
+    with app.storage(read_only=True) as storage:
         path = storage.backup(directory)
-    finally:
-        storage.close()
     click.echo(f"backup written: {path}")
 
 
@@ -41,12 +38,9 @@ def restore_db(app: App, backup_file: Path, yes: bool) -> None:
         click.confirm(f"Replace everything stored with {backup_file}?", abort=True)
     directory: Path = app.config.get("Database", "backup_dir")
     directory.mkdir(parents=True, exist_ok=True)
-    storage = app.open_storage()
-    try:
+    with app.storage() as storage:
         safety = storage.backup(directory)
         storage.restore(backup_file)
-    finally:
-        storage.close()
     click.echo(f"restored {backup_file} (previous state saved as {safety})")
 
 
@@ -71,11 +65,8 @@ def _print_shows(shows: list[tuple[Show, float | None]], as_json: bool) -> None:
 @click.pass_obj
 def list_shows(app: App, as_json: bool) -> None:
     """List the shows stored, by name."""
-    storage = app.open_storage(read_only=True)
-    try:
+    with app.storage(read_only=True) as storage:
         shows = storage.list_shows()
-    finally:
-        storage.close()
     if not shows and not as_json:
         click.echo("no shows stored; add one with `sync2nas add-show NAME`")
         return
@@ -90,14 +81,11 @@ def list_shows(app: App, as_json: bool) -> None:
 @click.pass_obj
 def search_shows(app: App, text: str, similar: bool, limit: int, as_json: bool) -> None:
     """Find stored shows by name or alias (exact, or --similar)."""
-    storage = app.open_storage(read_only=True)
-    try:
+    with app.storage(read_only=True) as storage:
         if similar:
             found: list[tuple[Show, float | None]] = list(storage.search_similar_shows(text, limit))
         else:
             found = [(show, None) for show in storage.find_shows(text)]
-    finally:
-        storage.close()
     if not found and not as_json:
         raise click.ClickException(f"no stored show matches {text!r}")
     _print_shows(found, as_json)

@@ -69,12 +69,9 @@ def open_session(
 ) -> Iterator[tuple[TmdbClient, Storage]]:
     """A TMDB client and the open storage, both closed afterwards; ``read_only`` (a dry
     run) writes neither rows nor cache entries."""
-    with tmdb_client(app, refresh=refresh, read_only=read_only) as client:
-        storage = app.open_storage(read_only=read_only)
-        try:
-            yield client, storage
-        finally:
-            storage.close()
+    with tmdb_client(app, refresh=refresh, read_only=read_only) as client, \
+            app.storage(read_only=read_only) as storage:
+        yield client, storage
 
 
 def for_each_show(shows: Sequence[Show], label: str, work: Callable[[Show], None]) -> list[str]:

@@ -1,8 +1,18 @@
-"""App.open_metadata: a provider is told about dry runs when its factory can hear it."""
+"""App: the storage opened and closed in one place; a provider told about dry runs."""
 
 from __future__ import annotations
 
-from sync2nas_core import App, ConfigKey, ConfigSection, MetadataProvider, builtin, hookimpl
+import pytest
+
+from sync2nas_core import (
+    App,
+    ConfigKey,
+    ConfigSection,
+    MetadataProvider,
+    StorageError,
+    builtin,
+    hookimpl,
+)
 from sync2nas_core.plugins import create_plugin_manager
 
 
@@ -35,3 +45,16 @@ def test_a_factory_written_before_read_only_existed_still_opens():
     app = _app_with(lambda settings: calls.append(settings["shelf"]) or "opened")
     assert app.open_metadata("books", read_only=True) == "opened"
     assert calls == ["b"]
+
+
+def test_the_storage_is_closed_however_the_block_ends(tmp_path):
+    app = App.load(raw={"SQLite": {"db_file": str(tmp_path / "db.sqlite")}}, environ={})
+    with pytest.raises(RuntimeError), app.storage() as storage:
+        assert storage.list_shows() == []
+        raise RuntimeError("the command failed")
+    with pytest.raises(StorageError):
+        storage.list_shows()
+    with app.storage(read_only=True) as reader:
+        assert reader.read_only and reader.list_shows() == []
+    with pytest.raises(StorageError):
+        reader.list_shows()
