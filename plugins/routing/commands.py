@@ -11,16 +11,21 @@ import click
 
 from sync2nas_core import App, ParsedName
 
-#: Columns of the human-readable output, in order.
-COLUMNS = ("title", "season", "episode", "absolute_episode", "year", "release_group",
-           "resolution", "extension", "crc32", "kind", "air_date")
+from .confidence import name_certainty
+
+#: Columns of the human-readable output, in order (``--json`` adds confidence and reasons).
+COLUMNS = ("title", "season", "episode", "absolute_episode", "year", "country",
+           "release_group", "resolution", "extension", "crc32", "kind", "air_date")
 
 
 def parsed_to_json(parsed: ParsedName | None) -> dict[str, Any]:
     """The ``--json`` object: ``season`` and ``episode`` are an int, a list (multi-season
-    packs, multi-episode files), or null."""
+    packs, multi-episode files), or null; ``confidence`` (0..1) and ``reasons`` say how
+    sure the name is of itself (see ``confidence.name_certainty``)."""
+    certainty, reasons = name_certainty(parsed)
     if parsed is None:
-        return dict.fromkeys(COLUMNS) | {"kind": "unknown"}
+        return dict.fromkeys(COLUMNS) | {"kind": "unknown", "confidence": certainty,
+                                         "reasons": reasons}
     episodes = list(parsed.episodes)
     return {
         "title": parsed.title,
@@ -28,18 +33,21 @@ def parsed_to_json(parsed: ParsedName | None) -> dict[str, Any]:
         "episode": episodes[0] if len(episodes) == 1 else (episodes or None),
         "absolute_episode": parsed.absolute_episode,
         "year": parsed.year,
+        "country": parsed.country,
         "release_group": parsed.release_group,
         "resolution": parsed.resolution,
         "extension": parsed.extension,
         "crc32": parsed.crc32,
         "kind": parsed.kind,
         "air_date": parsed.air_date,
+        "confidence": certainty,
+        "reasons": reasons,
     }
 
 
 def _human(name: str, fields: dict[str, Any]) -> str:
     shown = ", ".join(
-        f"{key}={_text(value)}" for key, value in fields.items() if value is not None
+        f"{key}={_text(fields[key])}" for key in COLUMNS if fields[key] is not None
     )
     return f"{name}\n  {shown}"
 

@@ -2,8 +2,8 @@
 
 ``--auto-add`` adds a show no stored one matches: the provider's search results
 are weighed like stored shows (:class:`ShowIndex`: exact name or alias, else a
-fuzzy score above ``match_threshold``; equally good candidates that no year
-tells apart are reported, never guessed), the one match is fetched and stored
+fuzzy score above ``match_threshold``; equally good candidates that no year or
+country tells apart are reported, never guessed), the one match is fetched and stored
 with its episodes in one transaction, and ``show_added`` is announced. A show
 whose episode is not stored is fetched again, once, and its episodes upserted.
 
@@ -35,7 +35,15 @@ from sync2nas_core import (
 )
 
 from . import DEFAULT_MATCH_THRESHOLD, DEFAULT_METADATA_PROVIDER
-from .matcher import ShowIndex, UnknownShow, Unresolved, show_label, split_year, title_key
+from .matcher import (
+    ShowIndex,
+    ShowMatch,
+    UnknownShow,
+    Unresolved,
+    show_label,
+    split_year,
+    title_key,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,10 +56,20 @@ class LookupFailed(Unresolved):
 
 @dataclass(frozen=True)
 class Found:
-    """The show a lookup settled on; ``note`` says what this call stored (for the report)."""
+    """The show a lookup settled on; ``note`` says what this call stored (for the report).
+
+    ``reasons`` and ``score`` say how the provider's answer was chosen (a show asked
+    for by its id scores 1.0).
+    """
 
     show: Show
     note: str = ""
+    score: float = 1.0
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def match(self) -> ShowMatch:
+        return ShowMatch(self.show, self.score, self.reasons)
 
 
 @dataclass(frozen=True)
@@ -71,7 +89,7 @@ class Lookup:
         self.provider: str = settings.get("metadata_provider") or DEFAULT_METADATA_PROVIDER
         self.threshold: float = settings.get("match_threshold") or DEFAULT_MATCH_THRESHOLD
         self._metadata: Metadata | None = None
-        self._titles: dict[tuple[str, int | None], Found | Unresolved] = {}
+        self._titles: dict[tuple[str, int | None, str | None, bool], Found | Unresolved] = {}
         self._ids: dict[int, Found | Unresolved] = {}
         self._refreshed: dict[int, Unresolved | None] = {}
         self._shows: dict[int, Show] = {}  # added (or, in a dry run, to be added) this run
@@ -89,28 +107,37 @@ class Lookup:
             self._metadata.close()
 
     # -- shows ------------------------------------------------------------
-    def find(self, title: str, year: int | None, where: Placement = Placement()) -> Found:
-        """The one show the provider's search confidently names ``title``, stored if new."""
+    def find(
+        self, title: str, year: int | None, where: Placement = Placement(), *,
+        country: str | None = None, absolute: bool = False,
+    ) -> Found:
+        """The one show the provider's search confidently names ``title``, stored if new
+        (``year``, ``country`` and ``absolute`` numbering choose as in ShowIndex.match)."""
         title, title_year = split_year(title)
         year = year or title_year
-        return _remembered(self._titles, (title_key(title), year),
-                           lambda: self._find(title, year, where))
+        return _remembered(self._titles, (title_key(title), year, country, absolute),
+                           lambda: self._find(title, year, where, country, absolute))
 
     def by_id(self, tmdb_id: int, where: Placement = Placement()) -> Found:
         """Show ``tmdb_id`` from the provider, stored if new."""
         return _remembered(self._ids, tmdb_id, lambda: self._add(tmdb_id, str(tmdb_id), where))
 
-    def _find(self, title: str, year: int | None, where: Placement) -> Found:
+    def _find(
+        self, title: str, year: int | None, where: Placement, country: str | None, absolute: bool
+    ) -> Found:
         results = self._ask("search", lambda metadata: metadata.search_shows(title, year))
         try:
-            match = ShowIndex(results, self.threshold).match(title, year)
+            match = ShowIndex(results, self.threshold).match(title, year, country,
+                                                             absolute=absolute)
         except UnknownShow:
             seen = ", ".join(show_label(show) for show in results[:3])
             raise UnknownShow(f"{self.provider} has no confident match for {title!r}"
                               + (f" (it offers {seen})" if seen else "")) from None
         except Unresolved as exc:
             raise Unresolved(f"{self.provider}: {exc}") from None
-        return self._add(match.show.tmdb_id, title, where)
+        found = self._add(match.show.tmdb_id, title, where)
+        searched = tuple(f"{self.provider} search: {reason}" for reason in match.reasons)
+        return replace(found, score=match.score, reasons=searched)
 
     def _add(self, tmdb_id: int, subject: str, where: Placement) -> Found:
         """Fetch and store show ``tmdb_id`` unless it is stored (or added) already."""
@@ -231,4 +258,4 @@ def _remembered(
     answer = answers[key]
     if isinstance(answer, Unresolved):
         raise answer
-    return Found(answer.show)
+    return replace(answer, note="")

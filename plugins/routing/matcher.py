@@ -1,19 +1,31 @@
 """Which stored show a parsed name belongs to, and which of its episodes it holds.
 
-Show matching compares *keys*: names, sys_names and aliases case-folded, with
-diacritics, punctuation, a leading article and a ``(2019)`` year suffix
-removed, ``&`` read as "and" and romaji long vowels (``ou``, ``oo``, ``uu``,
-``ō``) shortened. An exact key match wins; otherwise the closest keys by
-rapidfuzz, above a confidence threshold and with the same numbers in them.
-Two shows that fit equally well are *ambiguous*: reported, never guessed; a
-year in the name settles it.
+Show matching compares *keys*: names, sys_names (folder names) and aliases
+case-folded, with diacritics, punctuation, a leading article and a ``(2019)``
+year suffix removed, ``&`` read as "and", runs of single letters joined
+(``S.H.I.E.L.D.`` = ``SHIELD``) and romaji long vowels (``ou``, ``oo``,
+``uu``, ``ō``) shortened. Each name also gives weaker *derived* keys: its
+initials (``HIMYM``), its first words and the initials of the rest (``Star
+Trek TNG``) and the part before a colon (``Frieren``).
+
+A title with a country (``The Office US``) first tries the key with the
+country (an alias such as ``The Office (US)``), then the key alone. An exact
+key wins, then a derived key, then the closest keys by rapidfuzz above the
+threshold and with the same numbers in them. Among several shows of one key,
+the name's year and country choose (a show of unknown year or country fits
+any), then a show named so over one only aliased so, then, for an absolute
+episode number, the one anime. Two shows that still fit equally well are
+*ambiguous*: reported, never guessed.
+
+Every match has a score (1.0 exact; :data:`DERIVED_SCORES` for derived keys;
+the similarity for a fuzzy one) and the reasons that decided it.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -24,12 +36,20 @@ from . import DEFAULT_MATCH_THRESHOLD
 _ARTICLES = frozenset({"the", "a", "an"})
 _APOSTROPHES = re.compile(r"['’`´]")
 _NOT_WORD = re.compile(r"[\W_]+")
+_LETTER_RUN = re.compile(r"\b(?:[^\W\d_] ){1,}[^\W\d_]\b")
 _LONG_VOWELS = re.compile(r"ou|oo|uu")
 _YEAR_SUFFIX = re.compile(r"^(.*?)\s*[(\[]((?:19|20)\d\d)[)\]]\s*$")
 _NUMBERS = re.compile(r"\d+")
 
 #: Two shows whose scores differ by less than this are ambiguous.
 AMBIGUITY_MARGIN = 0.03
+#: What names say -> ISO 3166-1 codes as TMDB's ``origin_country`` holds them.
+COUNTRY_CODES = {"UK": "GB"}
+#: How a key was made from a show, strongest first; derived keys score less than 1.
+SOURCES = ("name", "folder name", "alias", "initials of", "short form of")
+DERIVED_SCORES = {"initials of": 0.9, "short form of": 0.85}
+#: Shortest initials that make a key (``BB`` is too likely to mean something else).
+MIN_INITIALS = 3
 
 
 class Unresolved(Exception):
@@ -58,15 +78,37 @@ def split_year(name: str) -> tuple[str, int | None]:
     return (match.group(1), int(match.group(2))) if match else (name, None)
 
 
-def title_key(text: str) -> str:
-    """The form names are compared in: ``"The Kyōkai & Co."`` -> ``"kyokai and co"``."""
+def _words(text: str) -> list[str]:
+    """``text`` as comparable words, the leading article kept."""
     text = unicodedata.normalize("NFKD", text.casefold())
     text = "".join(char for char in text if not unicodedata.combining(char))
     text = _APOSTROPHES.sub("", text.replace("&", " and "))
-    words = _NOT_WORD.sub(" ", text).split()
+    text = _LETTER_RUN.sub(lambda m: m.group(0).replace(" ", ""), _NOT_WORD.sub(" ", text))
+    return text.split()
+
+
+def _key(words: Sequence[str]) -> str:
     if len(words) > 1 and words[0] in _ARTICLES:
         words = words[1:]
     return _LONG_VOWELS.sub(lambda m: m.group(0)[0], " ".join(words))
+
+
+def title_key(text: str) -> str:
+    """The form names are compared in: ``"The Kyōkai & Co."`` -> ``"kyokai and co"``."""
+    return _key(_words(text))
+
+
+def derived_keys(name: str) -> Iterable[tuple[str, str]]:
+    """(source, key) of the weaker forms of ``name``: initials, words + initials, before ':'."""
+    words = _words(name)
+    for skip in ((0, 1) if words and words[0] in _ARTICLES else (0,)):
+        initials = "".join(word[0] for word in words[skip:])
+        if len(initials) >= MIN_INITIALS and len(words) - skip >= MIN_INITIALS:
+            yield "initials of", _key([initials])
+    for kept in range(1, len(words) - 1):
+        yield "initials of", _key([*words[:kept], "".join(word[0] for word in words[kept:])])
+    if ":" in name and name.index(":") > 0:
+        yield "short form of", title_key(name[: name.index(":")])
 
 
 def show_label(show: Show) -> str:
@@ -77,10 +119,25 @@ def show_label(show: Show) -> str:
 
 @dataclass(frozen=True)
 class ShowMatch:
-    """The show found for a title and how sure the match is (1.0: exact key)."""
+    """The show found for a title, how sure the match is (1.0: exact key) and why."""
 
     show: Show
     score: float
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Which of a show's names made a key: its kind (one of SOURCES) and text."""
+
+    kind: str
+    text: str
+
+    def describe(self) -> str:
+        return f"{self.kind} {self.text!r}"
+
+
+_Keys = dict[str, dict[int, _Source]]
 
 
 class ShowIndex:
@@ -89,20 +146,28 @@ class ShowIndex:
     def __init__(self, shows: Iterable[Show], threshold: float = DEFAULT_MATCH_THRESHOLD) -> None:
         self.threshold = threshold
         self.shows: dict[int, Show] = {}
-        self.by_key: dict[str, set[int]] = {}
+        self.by_key: _Keys = {}
+        self.derived: _Keys = {}
         for show in shows:
             self.add(show)
 
     def add(self, show: Show) -> None:
-        """Make ``show`` findable by its name, sys_name and aliases."""
+        """Make ``show`` findable by its name, sys_name and aliases (and their derived keys)."""
         self.shows[show.tmdb_id] = show
-        for name in (show.name, show.sys_name, *show.aliases):
-            key = title_key(split_year(name)[0])
-            if key:
-                self.by_key.setdefault(key, set()).add(show.tmdb_id)
+        names = [("name", show.name), ("folder name", show.sys_name),
+                 *(("alias", alias) for alias in show.aliases)]
+        for kind, name in names:
+            bare = split_year(name)[0]
+            _remember(self.by_key, title_key(bare), show.tmdb_id, _Source(kind, name))
+            for derived, key in derived_keys(bare):
+                _remember(self.derived, key, show.tmdb_id, _Source(derived, name))
 
-    def match(self, title: str | None, year: int | None = None) -> ShowMatch:
-        """The one show ``title`` (and ``year``) names; raises Unresolved otherwise."""
+    def match(
+        self, title: str | None, year: int | None = None, country: str | None = None,
+        *, absolute: bool = False,
+    ) -> ShowMatch:
+        """The one show ``title`` names (``year``, ``country`` and an ``absolute`` episode
+        number help choose); raises Unresolved otherwise."""
         if not title:
             raise Unresolved("the name has no show title")
         title, title_year = split_year(title)
@@ -110,55 +175,141 @@ class ShowIndex:
         key = title_key(title)
         if not key:
             raise Unresolved(f"no usable title in {title!r}")
-        exact = [self.shows[tmdb_id] for tmdb_id in sorted(self.by_key.get(key, ()))]
-        if exact:
-            return ShowMatch(self._one(title, year, exact), 1.0)
-        return self._fuzzy(title, key, year)
+        hints = _Hints(title, year, country.upper() if country else None, absolute)
+        keys = [title_key(f"{title} {country}"), key] if country else [key]
+        for table in (self.by_key, self.derived):
+            for candidate in keys:
+                if candidate in table:
+                    return self._choose(hints, table[candidate], 1.0)
+        return self._fuzzy(hints, key)
 
-    def _one(self, title: str, year: int | None, shows: Sequence[Show]) -> Show:
-        """The single show among equally named ones, using the year when given."""
-        fitting = [show for show in shows if _fits(show, year)]
-        if len(fitting) == 1:
-            return fitting[0]
-        labels = ", ".join(show_label(show) for show in shows)
-        if not fitting:
-            raise UnknownShow(f"no stored show {title!r} from {year}; stored: {labels}")
-        raise Unresolved(
-            f"ambiguous: {title!r} fits {labels}; put the year in the name "
-            "(e.g. 'Show (2005) S01E01') to choose"
-        )
+    def _choose(self, hints: _Hints, found: dict[int, _Source], score: float) -> ShowMatch:
+        """The single show among those ``found`` under one key, or Unresolved."""
+        shows = [self.shows[tmdb_id] for tmdb_id in sorted(found)]
+        chosen, reasons = hints.narrow(shows, found)
+        source = found[chosen.tmdb_id]
+        score = min(score, DERIVED_SCORES.get(source.kind, 1.0))
+        said = f"{hints.title!r} = {source.describe()}"
+        return ShowMatch(chosen, score, (said, *reasons))
 
-    def _fuzzy(self, title: str, key: str, year: int | None) -> ShowMatch:
+    def _fuzzy(self, hints: _Hints, key: str) -> ShowMatch:
         from rapidfuzz import fuzz, process
 
         numbers = _NUMBERS.findall(key)
-        best: dict[int, float] = {}
+        best: dict[int, tuple[float, _Source]] = {}
         for other, score, _ in process.extract(
             key, list(self.by_key), scorer=fuzz.ratio, limit=20,
             score_cutoff=(self.threshold - AMBIGUITY_MARGIN) * 100,
         ):
             if _NUMBERS.findall(other) != numbers:
                 continue  # "Show 2" is not "Show"
-            for tmdb_id in self.by_key[other]:
-                if _fits(self.shows[tmdb_id], year):
-                    best[tmdb_id] = max(best.get(tmdb_id, 0.0), score / 100)
-        ranked = sorted(best.items(), key=lambda item: -item[1])
-        if not ranked or ranked[0][1] < self.threshold:
+            for tmdb_id, source in self.by_key[other].items():
+                show = self.shows[tmdb_id]
+                if hints.fits(show) and score / 100 > best.get(tmdb_id, (0.0,))[0]:
+                    best[tmdb_id] = (score / 100, source)
+        ranked = sorted(best.items(), key=lambda item: -item[1][0])
+        if not ranked or ranked[0][1][0] < self.threshold:
             closest = "".join(
                 f" (closest: {show_label(self.shows[tmdb_id])}, {score:.2f})"
-                for tmdb_id, score in ranked[:1]
+                for tmdb_id, (score, _) in ranked[:1]
             )
-            raise UnknownShow(f"no stored show matches {title!r}{closest}; add it with add-show")
-        tied = [tmdb_id for tmdb_id, score in ranked if score >= ranked[0][1] - AMBIGUITY_MARGIN]
+            raise UnknownShow(
+                f"no stored show matches {hints.title!r}{closest}; add it with add-show")
+        top = ranked[0][1][0]
+        tied = {tmdb_id: source for tmdb_id, (score, source) in ranked
+                if score >= top - AMBIGUITY_MARGIN}
         if len(tied) > 1:
             labels = ", ".join(show_label(self.shows[tmdb_id]) for tmdb_id in tied)
-            raise Unresolved(f"ambiguous: {title!r} is about as close to {labels}")
-        return ShowMatch(self.shows[ranked[0][0]], ranked[0][1])
+            raise Unresolved(f"ambiguous: {hints.title!r} is about as close to {labels}")
+        tmdb_id, (score, source) = ranked[0]
+        said = f"{hints.title!r} ~ {source.describe()} ({score:.2f})"
+        return ShowMatch(self.shows[tmdb_id], score, (said,))
 
 
-def _fits(show: Show, year: int | None) -> bool:
-    """A year in the name rules out shows from other years (not shows of unknown year)."""
-    return year is None or show.year is None or show.year == year
+def _remember(keys: _Keys, key: str, tmdb_id: int, source: _Source) -> None:
+    """Record that ``key`` names show ``tmdb_id``, keeping the strongest source."""
+    if not key:
+        return
+    known = keys.setdefault(key, {})
+    if tmdb_id not in known or SOURCES.index(source.kind) < SOURCES.index(known[tmdb_id].kind):
+        known[tmdb_id] = source
+
+
+@dataclass(frozen=True)
+class _Hints:
+    """What a name says beside its title, to choose among shows of one key."""
+
+    title: str
+    year: int | None
+    country: str | None
+    absolute: bool
+
+    def fits(self, show: Show) -> bool:
+        """Nothing in the name rules ``show`` out (an unknown year or country never does)."""
+        return _year_fits(show, self.year) is not False and \
+            _country_fits(show, self.country) is not False
+
+    def narrow(self, shows: Sequence[Show], found: dict[int, _Source]) -> tuple[Show, list[str]]:
+        """The one show the hints leave, with the reasons; raises Unresolved otherwise.
+
+        Year and country rule shows out (a show that surely fits beats one that
+        may); then a show *named* so beats shows only aliased so, and for an
+        absolute episode number the one anime beats the rest.
+        """
+        pool, reasons = list(shows), []
+        for what, fits in self._rules():
+            kept = [show for show in pool if fits(show) is not False]
+            if not kept:
+                labels = ", ".join(show_label(show) for show in shows)
+                raise UnknownShow(f"no stored show {self.title!r} from {what.split()[-1]}; "
+                                  f"stored: {labels}")
+            pool = _fewer(pool, [show for show in kept if fits(show)] or kept, what, reasons)
+        strongest = min(SOURCES.index(found[show.tmdb_id].kind) for show in pool)
+        ties: list[tuple[str, Callable[[Show], bool]]] = [
+            (f"the {SOURCES[strongest]}",
+             lambda show: SOURCES.index(found[show.tmdb_id].kind) == strongest),
+            ("absolute numbering: the anime",
+             lambda show: self.absolute and show.kind == MediaKind.ANIME),
+        ]
+        for what, wins in ties:
+            winners = [show for show in pool if wins(show)]
+            if len(pool) > 1 and len(winners) == 1:
+                pool = _fewer(pool, winners, what, reasons)
+        if len(pool) == 1:
+            return pool[0], reasons
+        raise Unresolved(
+            f"ambiguous: {self.title!r} fits {', '.join(show_label(s) for s in pool)}; put the "
+            "year or country in the name (e.g. 'Show (2005) S01E01', 'Show US S01E01') to choose"
+        )
+
+    def _rules(self) -> list[tuple[str, Callable[[Show], bool | None]]]:
+        """(what, fits) for the year and country the name gives."""
+        rules: list[tuple[str, Callable[[Show], bool | None]]] = []
+        if self.year is not None:
+            rules.append((f"year {self.year}", lambda show: _year_fits(show, self.year)))
+        if self.country is not None:
+            rules.append((f"country {self.country}",
+                          lambda show: _country_fits(show, self.country)))
+        return rules
+
+
+def _fewer(pool: list[Show], kept: list[Show], why: str, reasons: list[str]) -> list[Show]:
+    """``kept``, noting in ``reasons`` when ``why`` left fewer shows than ``pool`` held."""
+    if len(kept) < len(pool):
+        reasons.append(f"{why} leaves {len(kept)} of {len(pool)} shows")
+    return kept
+
+
+def _year_fits(show: Show, year: int | None) -> bool | None:
+    """True: the show is from ``year``; False: from another; None: nothing to tell."""
+    return None if year is None or show.year is None else show.year == year
+
+
+def _country_fits(show: Show, country: str | None) -> bool | None:
+    """True: ``country`` is one of the show's; False: it is not; None: nothing to tell."""
+    if country is None or not show.origin_country:
+        return None
+    return COUNTRY_CODES.get(country, country) in show.origin_country
 
 
 def resolve_episodes(

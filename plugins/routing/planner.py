@@ -2,7 +2,8 @@
 
 The planner writes nothing, so ``route-files --dry-run`` shows exactly the plan
 a real run starts from: destination, the action expected there (``move``,
-``duplicate``, ``skip``, ``keep-both``, ``replace``) and why.
+``duplicate``, ``skip``, ``keep-both``, ``replace``) and why, and how sure the
+identification is (``RoutePlan.identification``, see :mod:`.confidence`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from sync2nas_core import App, Episode, ParsedName, RoutePlan, Show, Storage
 
 from . import DEFAULT_MATCH_THRESHOLD
+from .confidence import identification
 from .incoming import IncomingFile
 from .lookup import Lookup
 from .matcher import MissingEpisode, ShowIndex, ShowMatch, UnknownShow, Unresolved, resolve_episodes
@@ -61,7 +63,8 @@ def identify(app: App, source: Path, root: Path) -> ParsedName:
         if parsed.title and parsed.season is not None or context is None:
             continue
         if not parsed.title and context.title:
-            parsed = replace(parsed, title=context.title, year=parsed.year or context.year)
+            parsed = replace(parsed, title=context.title, year=parsed.year or context.year,
+                             country=parsed.country or context.country)
         season = _folder_season(context)
         if parsed.season is None and season is not None and parsed.kind == "episode":
             parsed = replace(parsed, season=season, absolute_episode=None)
@@ -114,6 +117,8 @@ class Planner:
             found = self._show(parsed, notes)
             episodes = self._episodes(found.show, parsed, notes)
             plan = self.app.plugins.plan_route(str(source), found.show, episodes, self.settings)
+            sure = identification(self.app.plugins.parse_filename(source.name), parsed, found,
+                                  episodes, self.lookup.get_episodes(found.show.tmdb_id))
         except (Unresolved, NamingError) as exc:
             return PlannedFile(source, None, "; ".join([*notes, str(exc)]))
         if plan is None:
@@ -128,24 +133,27 @@ class Planner:
             (sidecar, sidecar_destination(destination, source, sidecar))
             for sidecar in item.sidecars
         )
-        plan = replace(plan, destination=str(destination), action=action, reason=reason)
+        plan = replace(plan, destination=str(destination), action=action, reason=reason,
+                       identification=sure)
         return PlannedFile(source, plan, reason, sidecars, wanted)
 
     def _show(self, parsed: ParsedName, notes: list[str]) -> ShowMatch:
         """The stored show the name matches, else (auto-add) the one the provider finds."""
+        absolute = parsed.absolute_episode is not None
         try:
-            return self.index.match(parsed.title, parsed.year)
+            return self.index.match(parsed.title, parsed.year, parsed.country, absolute=absolute)
         except UnknownShow as unknown:
             if not self.auto_add or not parsed.title:
                 raise
             try:
-                found = self.lookup.find(parsed.title, parsed.year)
+                found = self.lookup.find(parsed.title, parsed.year, country=parsed.country,
+                                         absolute=absolute)
             except UnknownShow as exc:
                 raise UnknownShow(f"{unknown}; {exc}") from None
         self.index.add(found.show)
         if found.note:
             notes.append(found.note)
-        return ShowMatch(found.show, 1.0)
+        return found.match
 
     def _episodes(
         self, show: Show, parsed: ParsedName, notes: list[str]

@@ -36,9 +36,11 @@ def _echo_json(value: Any) -> None:
 
 
 def outcome_json(outcome: Outcome) -> dict[str, Any]:
-    """One file of the ``route-files --json`` answer."""
+    """One file of the ``route-files --json`` answer (``confidence``/``reasons``: how sure
+    the identification is and why; null and [] for a file that was not identified)."""
     plan = outcome.plan
     episodes = plan.episodes if plan else ()
+    sure = plan.identification if plan else None
     return {
         "source": str(outcome.source),
         "destination": plan.destination if plan else None,
@@ -48,6 +50,8 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
         "tmdb_id": plan.show.tmdb_id if plan and plan.show else None,
         "season": episodes[0].season if episodes else None,
         "episodes": [episode.episode for episode in episodes],
+        "confidence": sure.confidence if sure else None,
+        "reasons": list(sure.reasons) if sure else [],
         "sidecars": [
             {"source": str(source), "destination": str(target), "action": action}
             for source, target, action in outcome.sidecars

@@ -123,6 +123,8 @@ class Router:
             "season": episodes[0].season if episodes else None,
             "episodes": [episode.episode for episode in episodes],
             "reason": outcome.reason,
+            "confidence": plan.identification.confidence if plan.identification else None,
+            "reasons": list(plan.identification.reasons) if plan.identification else [],
             "sidecars": [
                 {"source": str(s), "destination": str(d), "action": a}
                 for s, d, a in outcome.sidecars

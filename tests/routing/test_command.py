@@ -13,8 +13,8 @@ from sync2nas_plugins.routing.commands import parsed_to_json
 from sync2nas_plugins.routing.parser import parse_name
 from tests.routing.test_parser import NAMES
 
-KEYS = ["title", "season", "episode", "absolute_episode", "year", "release_group",
-        "resolution", "extension", "crc32", "kind", "air_date"]
+KEYS = ["title", "season", "episode", "absolute_episode", "year", "country", "release_group",
+        "resolution", "extension", "crc32", "kind", "air_date", "confidence", "reasons"]
 
 THIRD_PARTY_PARSER = '''
 from sync2nas_core import ParsedName, hookimpl
@@ -40,8 +40,9 @@ def test_json_keys_values_and_multi_episode_lists(run_cli, in_tmp_dir):
     assert list(kaiju) == KEYS
     assert kaiju == {
         "title": "Kaiju No. 8", "season": None, "episode": 3, "absolute_episode": 3,
-        "year": None, "release_group": "SubsPlease", "resolution": "1080p", "extension": "mkv",
-        "crc32": "ABCDEF12", "kind": "episode", "air_date": None,
+        "year": None, "country": None, "release_group": "SubsPlease", "resolution": "1080p",
+        "extension": "mkv", "crc32": "ABCDEF12", "kind": "episode", "air_date": None,
+        "confidence": 0.9, "reasons": ["title 'Kaiju No. 8'", "absolute episode 03 (no season)"],
     }
     assert (friends["season"], friends["episode"]) == (10, [17, 18])
     assert (pack["season"], pack["episode"], pack["kind"]) == (1, None, "episode")
@@ -56,7 +57,8 @@ def test_stdin_names_come_back_in_order(run_cli, in_tmp_dir):
     assert len(answers) == len(names)
     for name, answer in zip(names[:-2], answers[:-2], strict=True):
         assert answer == parsed_to_json(parse_name(name)), name
-    assert answers[-2] == answers[-1] == dict.fromkeys(KEYS) | {"kind": "unknown"}
+    assert answers[-2] == answers[-1] == dict.fromkeys(KEYS) | {
+        "kind": "unknown", "confidence": 0.0, "reasons": ["no title in the name"]}
 
 
 def test_human_output_names_each_release(run_cli, in_tmp_dir):

@@ -166,7 +166,8 @@ def test_json_plan_matches_what_a_run_does(site, run_cli):
         "source": str(site.incoming / "Breaking.Bad.S01E01.720p.WEB.h264-GRP.mkv"),
         "destination": str(site.tv.parent / f"{BB1} - S01E01 - Pilot.mkv"),
         "action": "move", "reason": "", "show": "Breaking Bad", "tmdb_id": 1396,
-        "season": 1, "episodes": [1],
+        "season": 1, "episodes": [1], "confidence": 1.0,
+        "reasons": ["title 'Breaking Bad'", "S01E01", "'Breaking Bad' = name 'Breaking Bad'"],
         "sidecars": [
             {"source": str(site.incoming / f"Breaking.Bad.S01E01.720p.WEB.h264-GRP.{suffix}"),
              "destination": str(site.tv.parent / f"{BB1} - S01E01 - Pilot.{suffix}"),
