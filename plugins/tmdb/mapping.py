@@ -217,6 +217,20 @@ def episode_group_of(show: Show) -> str | None:
     return show.external_ids.get(EPISODE_GROUP)
 
 
+def with_alias(show: Show, alias: str) -> Show:
+    """``show`` also known as ``alias`` (the name a user gave it), unless that is one of
+    its names already (case and punctuation aside)."""
+    alias = " ".join(alias.split())
+    known = {normalized_title(name) for name in (show.name, show.sys_name, *show.aliases)}
+    if not normalized_title(alias) or normalized_title(alias) in known:
+        return show
+    return replace(show, aliases=(*show.aliases, alias))
+
+
 def keep_identity(new: Show, old: Show) -> Show:
-    """``new`` data under ``old``'s folder name, library path and kind."""
+    """``new`` data under ``old``'s folder name, library path and kind; a refresh of the
+    same show keeps the aliases it had (a name a user gave it among them)."""
+    if new.tmdb_id == old.tmdb_id:
+        for alias in old.aliases:
+            new = with_alias(new, alias)
     return replace(new, sys_name=old.sys_name, library_path=old.library_path, kind=old.kind)

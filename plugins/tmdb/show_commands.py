@@ -21,7 +21,14 @@ from .cli import (
     stored_show,
     tmdb_client,
 )
-from .mapping import episode_group_of, folder_name, keep_identity, normalized_title, year_of
+from .mapping import (
+    episode_group_of,
+    folder_name,
+    keep_identity,
+    normalized_title,
+    with_alias,
+    year_of,
+)
 from .metadata import fetch_show
 
 if TYPE_CHECKING:
@@ -78,7 +85,11 @@ def add_show(
     app: App, name: str, tmdb_id: int | None, year: int | None, kind: str | None,
     override_dir: bool, episode_group: str | None, dry_run: bool, refresh: bool,
 ) -> None:
-    """Add one show from TMDB with its aliases and every episode."""
+    """Add one show from TMDB with its aliases and every episode.
+
+    NAME becomes one more alias when it is not one of the show's names already,
+    so files named the way you call the show are matched to it.
+    """
     with open_session(app, refresh=refresh, read_only=dry_run) as (client, storage):
         if tmdb_id is None:
             results = client.search_tv_results(name, year=year, limit=20)
@@ -96,6 +107,7 @@ def add_show(
             sys_name=folder_name(name, fallback=f"tmdb-{tmdb_id}") if override_dir else None,
             roots=_roots(app),
         )
+        show = with_alias(show, name)
         if dry_run:
             click.echo(f"would add {describe(show, episodes)}")
             return

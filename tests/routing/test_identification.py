@@ -120,3 +120,22 @@ def test_auto_add_weighs_the_providers_answers_by_country_and_says_so(site, tmdb
     piece = files["[SubsPlease] One Piece - 0885 (1080p).mkv"]
     assert piece["tmdb_id"] == 37854 and piece["confidence"] == 0.9
     assert "tmdb search: 'One Piece' = name 'One Piece'" in piece["reasons"]
+
+
+def test_a_file_named_as_the_user_called_the_show_in_add_show_is_matched(site, tmdb, run_cli):
+    assert site.cli(run_cli, "add-show", "BrBa", "--tmdb-id", "1396").exit_code == 0
+    site.put("BrBa.S01E01.mkv")
+    site.put("Breaking Bad (2008)/Season 1/Breaking Bad (2008) - S01E02.mkv")
+    files = _plan(site, run_cli, "--dry-run")
+    assert files["BrBa.S01E01.mkv"]["tmdb_id"] == 1396
+    assert "'BrBa' = alias 'BrBa'" in files["BrBa.S01E01.mkv"]["reasons"]
+    folder = files["Breaking Bad (2008) - S01E02.mkv"]
+    assert folder["tmdb_id"] == 1396 and folder["confidence"] == 1.0
+
+
+def test_the_folder_name_is_an_alias(site, run_cli):
+    site.add_shows(replace(BREAKING_BAD, sys_name="Heisenberg"))
+    site.put("Heisenberg.S01E03.mkv")
+    file = _plan(site, run_cli, "--dry-run")["Heisenberg.S01E03.mkv"]
+    assert file["tmdb_id"] == 1396 and file["confidence"] == 1.0
+    assert "'Heisenberg' = folder name 'Heisenberg'" in file["reasons"]
