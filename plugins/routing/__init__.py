@@ -76,10 +76,14 @@ def sync2nas_config_sections() -> list[ConfigSection]:
 
 @hookimpl(trylast=True)
 def sync2nas_parse_filename(name: str) -> ParsedName | None:
-    """The bundled regex parser; ``None`` for names that are clearly not media."""
-    from .parser import is_media_name, parse_name  # compiles its regexes on first use
+    """The bundled regex parser; ``None`` for a name with nothing to read.
 
-    return parse_name(name) if is_media_name(name) else None
+    Any name is read (``Show.S01E02.nfo`` names an episode too): what is routed is
+    chosen by its extension when the incoming folder is listed, not here.
+    """
+    from .parser import has_text, parse_name  # compiles its regexes on first use
+
+    return parse_name(name) if has_text(name) else None
 
 
 @hookimpl(trylast=True)

@@ -35,7 +35,7 @@ from . import patterns as rx
 _SUFFIX_WINDOW = 64
 #: Largest multi-episode range expanded into single numbers (``01-12`` batch).
 MAX_RANGE = 400
-_TRIM = " .-–([{~,"
+_TRIM = " .-–([{~,/|"
 
 #: Episode markers in the order they are tried: (pattern, kind, only in fansub names).
 _EPISODE_MARKERS: tuple[tuple[re.Pattern[str], str, bool], ...] = (
@@ -74,15 +74,17 @@ def parse_name(name: str) -> ParsedName:
     last part; a title or season that part lacks comes from the nearest folder that has one.
     """
     *folders, last = rx.PATH_SEPARATOR.split(name.strip())
-    parsed = _parse_one(last)
+    parsed, leading = _parse_one(last)
     number = split_extension(last)[0].strip()
     if folders and number.isdigit() and len(number) <= 4:  # Show/Season 2/07.mkv
         parsed = replace(parsed, title=None, episodes=(int(number),),
                          absolute_episode=int(number), kind="episode")
+    elif folders and leading:  # Show/01 - Episode Title.mkv: that title is the episode's
+        parsed = replace(parsed, title=None)
     for folder in reversed(folders):
         if parsed.title and parsed.season is not None:
             break
-        context = _parse_one(folder)
+        context = _parse_one(folder)[0]
         if _numbered(context) and not _numbered(parsed):  # an obfuscated or bare file name
             parsed = replace(context, extension=parsed.extension)
         else:
@@ -109,16 +111,24 @@ def _with_folder(parsed: ParsedName, folder: ParsedName) -> ParsedName:
     return parsed
 
 
-def _parse_one(name: str) -> ParsedName:
-    """Parse one bare file or folder name."""
+def _parse_one(name: str) -> tuple[ParsedName, bool]:
+    """Parse one bare file or folder name; True when it starts with its episode marker."""
     stem, extension = split_extension(name.strip())
     if extension in rx.SIDECAR_EXTENSIONS:
         stem = rx.LANGUAGE_SUFFIX.sub("", stem)
+    stem = rx.CAP_RANGE.sub(r"\1-\2", stem)
     stem = rx.CJK_ORDINAL.sub(lambda m: f"第{_cjk_number(m.group(1))}", stem.replace("_", " "))
+    stem = stem[rx.LEADING_WEBSITE.match(stem).end():] if rx.LEADING_WEBSITE.match(stem) else stem
     crc32 = _crc32(stem)
     group, body = _leading_group(stem)
-    marker = _episode_marker(body, fansub=group is not None or crc32 is not None)
-    marker = marker or _season_or_year(body) or _lone_episode(body) or _leading_episode(body)
+    fansub = group is not None or crc32 is not None
+    marker = _episode_marker(body, fansub=fansub) or (None if fansub else _compact_code(body))
+    marker = marker or _season_or_year(body) or _lone_episode(body) or _leading_episode(body) \
+        or _padded_episode(body) or _number_only(body)
+    leading = marker is not None and marker.end < len(body) and (
+        marker.title_span is not None or not body[: marker.start].strip(_TRIM + "[]【】"))
+    if leading and marker.title_span is None:  # Episode 14 Title, [04x01] Title
+        marker.title_span = _title_after(body, marker.end)
     if marker is None:
         title_end = _tags_start(body)
         marker = _Marker(title_end, title_end)
@@ -134,10 +144,12 @@ def _parse_one(name: str) -> ParsedName:
     season = marker.season if marker.season is not None else title_season
     episodes = _split_season_hundreds(season, marker.episodes, body[marker.start:marker.end])
     kind = _kind(season, marker, special, movie)
-    title = _latin_part(title)
+    title = _front_article(_latin_part(title))
+    if title is None and group is not None and rx.LATIN.search(group):  # [Title][07]
+        title, group = _clean_title(group, special)[0], None
     numbered = kind == "episode" and season is None and episodes
     absolute = episodes[0] if numbered else None
-    return ParsedName(
+    parsed = ParsedName(
         title=title,
         season=season,
         episodes=episodes,
@@ -152,12 +164,12 @@ def _parse_one(name: str) -> ParsedName:
         seasons=marker.seasons,
         country=country,
     )
+    return parsed, leading
 
 
-def is_media_name(name: str) -> bool:
-    """False for names that are clearly not media: ``.nfo``, ``.par2``, ``.part``, no text."""
-    stem, extension = split_extension(name.strip())
-    return extension not in rx.NON_MEDIA_EXTENSIONS and any(c.isalnum() for c in stem)
+def has_text(name: str) -> bool:
+    """False for a name with no letter or digit before its extension (``---``, ``.mkv``)."""
+    return any(c.isalnum() for c in split_extension(name.strip())[0])
 
 
 def split_extension(name: str) -> tuple[str, str | None]:
@@ -180,17 +192,18 @@ def _leading_group(stem: str) -> tuple[str | None, str]:
     """Strip leading ``[Group]``/``[Tag]`` blocks; ``[Grp][Title][01]`` gives the title back."""
     group = None
     body = stem
+    all_tags = not any(c.isalnum() for c in rx.TAG_BLOCK.sub("", stem))  # [Grp][Title][2019][05]
     while (match := rx.LEADING_TAG.match(body)) and match.end() < len(body):
         text = next(g for g in match.groups() if g is not None).strip()
         rest = body[match.end():]
         parenthesized = match.group(3) is not None
-        if text.isdigit():
+        if text.isdigit() or rx.SXXEXX.fullmatch(text) or rx.NXNN.fullmatch(text):
             break
         if not text or rx.TECH.fullmatch(text) or rx.WEBSITE.search(text):
             body = rest
         elif group is None and not parenthesized:
             group, body = text, rest
-        elif rest[:1] in "[【(" or rest[:1].isdigit():  # a bracketed title: [Grp][Title][01]
+        elif all_tags or rx.NUMBER_TAG.match(rest) or rest[:1].isdigit():  # [Grp][Title][01]
             if rx.LATIN.search(text):
                 return group, f"{text} {rest}"
             body = rest
@@ -226,6 +239,8 @@ def _repeated_episodes(
 ) -> tuple[int, tuple[int, ...]]:
     """Extend ``S01E02`` with ``.S01E03 - S01E04`` or `` & E05`` that follow it."""
     numbers = list(episodes)
+    if (dotted := rx.DOTTED_NEXT.match(body, end)) and int(dotted.group(1)) == numbers[-1] + 1:
+        return dotted.end(), (*numbers, numbers[-1] + 1)
     while (match := rx.REPEATED_EPISODE.match(body, end)) is not None:
         stated = match.group("season") or match.group("nseason")
         number = int(match.group("episode"))
@@ -316,10 +331,47 @@ def _leading_episode(body: str) -> _Marker | None:
     match = rx.LEADING_EPISODE.match(body)
     if match is None or rx.YEAR.fullmatch(match.group("episode")):
         return None
-    rest = body[match.end():]
-    title_end = match.end() + min(_tags_start(rest), (rest.find(" - ") + 1 or len(rest) + 1) - 1)
     episodes = _episode_numbers(match.group("episode"), match.group("more"))
-    return _Marker(0, match.end(), episodes=episodes, title_span=(match.end(), title_end))
+    return _Marker(0, match.end(), episodes=episodes, title_span=_title_after(body, match.end()))
+
+
+def _title_after(body: str, start: int) -> tuple[int, int]:
+    """The title of a name that starts with its episode: from ``start`` to the first
+    ``[tag]``, release word or `` - `` (``Title (saison 2)`` keeps its season)."""
+    while start < len(body) and body[start] in " .-]】)":
+        start += 1
+    rest = body[start:]
+    tech = rx.TECH.search(rest)
+    ends = (rest.find(" - "), rest.find("["), tech.start() if tech else -1)
+    return start, start + min((end for end in ends if end >= 0), default=len(rest))
+
+
+def _compact_code(body: str) -> _Marker | None:
+    """``FooBar 360``, ``Title.2005.211.Episode``: S03E60 and S02E11, for a name that is
+    not a fansub one and gives no other episode number (read before any year)."""
+    match = rx.COMPACT_BARE.search(body)
+    if match is None or not 0 < match.start() <= _tags_start(body, years=False) \
+            or rx.LONE.match(body, match.start()) or rx.SEASON_ONLY.search(body, 0, match.start()):
+        return None  # Show 445 VOSTFR: an absolute number fits
+    return _Marker(match.start(), match.end(), season=int(match.group("season")),
+                   episodes=(int(match.group("episode")),))
+
+
+def _padded_episode(body: str) -> _Marker | None:
+    """``Neverwhere.05.Down.Street``: a zero-padded number after the title's first word."""
+    tech = rx.TECH.search(body)
+    match = rx.PADDED.search(body, 0, tech.start() if tech else len(body))
+    if match is None or not rx.LATIN.search(body, 0, match.start()):
+        return None
+    return _Marker(match.start(), match.end(), episodes=(int(match.group("episode")),))
+
+
+def _number_only(body: str) -> _Marker | None:
+    """``148 [Xvid]`` after a ``[Title]`` tag: the name is its episode number."""
+    number = body[: _tags_start(body)].strip(_TRIM)
+    if not number.isdigit() or len(number) > 4 or rx.YEAR.fullmatch(number):
+        return None
+    return _Marker(0, len(body), episodes=(int(number),), title_span=(0, 0))
 
 
 def _more_seasons(season: int, match: re.Match[str]) -> tuple[int, ...]:
@@ -372,7 +424,21 @@ def _latin_part(title: str | None) -> str | None:
 
 def _season_of(match: re.Match[str]) -> int:
     """The season number of whichever alternative matched (groups s1, s2, ...)."""
-    return int(next(v for k, v in match.groupdict().items() if k.startswith("s") and v))
+    value = next(v for k, v in match.groupdict().items() if k.startswith("s") and v)
+    return int(value) if value.isdigit() else _roman(value)
+
+
+def _roman(text: str) -> int:
+    """``VII`` -> 7 (``x``, ``v`` and ``i`` only: seasons 1 to 19)."""
+    values = [{"x": 10, "v": 5, "i": 1}[c] for c in text.lower()]
+    return sum(-v if i + 1 < len(values) and v < values[i + 1] else v
+               for i, v in enumerate(values))
+
+
+def _front_article(title: str | None) -> str | None:
+    """``Simpsons, The`` -> ``The Simpsons``."""
+    match = rx.TRAILING_ARTICLE.match(title or "")
+    return f"{match.group('article')} {match.group('title')}" if match else title
 
 
 def _episode_numbers(first: str, more: str | None) -> tuple[int, ...]:
@@ -438,6 +504,8 @@ def _clean_title(
             break
         end = _trimmed_end(text, cut)
     text = text[:end]
+    if (opened := text.rfind("[")) > text.rfind("]"):  # Title [NCED EP12]: the tag holds the marker
+        text = text[:opened].rstrip(_TRIM)
     if text.count(".") > text.count(" "):
         text = _undot(text)
     country = rx.TITLE_COUNTRY.search(text)
@@ -457,7 +525,8 @@ def _title_suffix(text: str, end: int, special: bool) -> re.Match[str] | None:
     start = max(0, end - _SUFFIX_WINDOW)
     for pattern in (rx.TITLE_SEASON, rx.TITLE_YEAR, rx.TITLE_NOISE, rx.TITLE_EPISODE_WORD,
                     rx.TITLE_ABSOLUTE):
-        if (match := pattern.search(text, start, end)) and match.start() > 0:
+        if (match := pattern.search(text, start, end)) and match.start() > 0 \
+                and not _descending(match.group()):
             return match
     match = rx.TRAILING_PAREN.search(text, start, end)
     if match and match.start() > 0 and rx.TECH.fullmatch(match.group(1)):
@@ -466,6 +535,12 @@ def _title_suffix(text: str, end: int, special: bool) -> re.Match[str] | None:
     if special and word and word.start() > 0 and rx.SPECIAL_WORD.fullmatch(word.group(1)):
         return word
     return None
+
+
+def _descending(text: str) -> bool:
+    """``5-2`` is no range of episodes (``Today in Class 5-2``)."""
+    first, dash, last = text.strip(" .").partition("-")
+    return bool(dash) and first.isdigit() and last.isdigit() and int(last) <= int(first)
 
 
 def _undot(text: str) -> str:

@@ -30,6 +30,8 @@ _EPISODE_WORD = (
 )
 #: Episode words written after their number: ``7.Bolum`` (Turkish), ``5 серия``.
 _EPISODE_WORD_AFTER = r"(?:bolum|bölüm|серия|серии|話|话|集|回)"
+#: Roman numerals from 1 to 19, as in ``Saison VII``.
+_ROMAN = r"(?:x?(?:ix|iv|v?i{1,3}|v)|x)"
 #: Ordinal suffixes: ``2nd Season``, ``1ª Temporada``.
 _ORDINAL = r"(?:st|nd|rd|th|ª|º)"
 #: Words after which a title has ended: sources, codecs, languages.
@@ -43,7 +45,7 @@ _SPECIAL_WORDS = r"(?:ova|oad|ona|ovd|sp|specials?|(?:nc)?op|(?:nc)?ed|creditles
 PATH_SEPARATOR = re.compile(r"(?<! )[/\\](?! )(?![^\[\]/\\]*+\])")
 
 # -- the parts around the body --------------------------------------------------
-EXTENSION = re.compile(r"\.([a-z0-9!]{2,5})$", _I)
+EXTENSION = re.compile(r"\.([a-z0-9!]{2,7})$", _I)
 LANGUAGE_SUFFIX = re.compile(r"\.[a-z]{2,3}(?:[-_][a-z]{2})?(?:\.(?:forced|sdh|cc|default))*$", _I)
 LEADING_TAG = re.compile(r"^\s*(?:\[([^\]]*)\]|【([^】]*)】|\(([^)]*)\))[\s_.\-]*")
 CRC32 = re.compile(r"[\[(]([0-9a-f]{8})[\])]", _I)
@@ -102,7 +104,7 @@ DASH = re.compile(
     _IX,
 )
 EPISODE_WORD = re.compile(
-    rf"""(?<![a-z0-9])(?:{_EPISODE_WORD}[ .]{{0,2}}|e|\#|第\s?)
+    rf"""(?<![a-z0-9])(?:{_EPISODE_WORD}[ .]{{0,2}}\(?|e|\#|第\s?)
         (?P<episode>\d{{1,4}})(?!\s?[季期部])(?:v\d)?
         (?P<more>(?:\s?[-~_]\s?(?:e|ep)?\d{{1,4}}(?!\d)|\s?(?:e|ep)\d{{1,4}}(?!\d))*)
         (?:\s?[話话集回])?
@@ -144,6 +146,31 @@ RANGE = re.compile(
     r"(?<=[ .])(?P<episode>\d{1,4})(?P<more>-\d{1,4}(?:[ .]?&[ .]?\d{1,4}-\d{1,4})*)"
     r"(?=$|[ .\[(])"
 )
+#: ``Show.S03E21.22``: the next episode written after a dot.
+DOTTED_NEXT = re.compile(r"\.(?P<episode>\d{2,3})(?![\dpi]|\.\d)", _I)
+#: ``FooBar 360``, ``Title.2005.211.Episode``: season and episode run together, read only
+#: when nothing else in the name gives a number (not 480/576/720, not episode 00).
+COMPACT_BARE = re.compile(
+    r"(?<=[ .])(?!480|576|720)(?P<season>[1-9])(?P<episode>\d[1-9]|[1-9]0)"
+    r"(?=$|[ .\-]?[\[(]|[ .\-](?:[a-z]{2}|\d{3,4}[pi]))",
+    _I,
+)
+#: ``Neverwhere.05.Down.Street``: a zero-padded number between title words.
+PADDED = re.compile(r"(?<=[ .)\]])(?P<episode>0\d{1,2})(?P<more>)(?=[ .])")
+#: ``[Cap.102_104]``: a Spanish range, read before ``_`` becomes a space.
+CAP_RANGE = re.compile(r"(?<![a-z])(cap[ .]?\d{1,4})_(\d{1,4})", _I)
+#: ``www.Site.party - ``, ``{WWW.SITE.TV}``, ``Site.com - ``: a website before the name.
+LEADING_WEBSITE = re.compile(
+    r"^\s*[\[{(]?\s*(?:www\.[\w-]+(?:\.[\w-]+)+|[\w-]+\.(?:com|net|org|tv|to|cc|me|info"
+    r"|party|art|xyz|ws|nu|se|io|ru))\s*[\]})]?\s*-?\s+",
+    _I,
+)
+#: ``Simpsons, The``: an article written after the title.
+TRAILING_ARTICLE = re.compile(r"^(?P<title>.+?),[\s.]*(?P<article>the|a|an)$", _I)
+#: The start of a tag that holds an episode number: ``[07]``, ``[Ep.24]``, ``(01-04)``.
+NUMBER_TAG = re.compile(r"[\[【(]\s*(?:ep\.?\s?|第)?\d", _I)
+#: A bracketed or parenthesized block (no nesting), removed to see the text outside tags.
+TAG_BLOCK = re.compile(r"\[[^\[\]]*+\]|【[^【】]*+】|\([^()]*+\)")
 SPECIAL = re.compile(
     rf"(?<![a-z0-9])(?:{_SPECIAL_WORDS}|extras?)(?:[ .\-]?(?P<episode>\d{{1,3}}))?(?![a-z0-9])",
     _I,
@@ -162,6 +189,7 @@ SEASON_ONLY = re.compile(
         | (?P<s3>\d{{1,2}}){_ORDINAL}?(?P<more3>\s(?:a|to|-)\s\d{{1,2}}{_ORDINAL}?)?
           [ .\-]{_SEASON_WORD}
         | 第\s?(?P<s4>\d{{1,2}})\s?季 | (?P<s5>\d{{1,2}})\s?期
+        | (?P<s6>\d{{1,2}})x(?:all) | {_SEASON_WORD}[ .](?P<s7>{_ROMAN})
         )(?![a-z0-9])""",
     _IX,
 )
@@ -177,7 +205,7 @@ FOLLOWING_EPISODE = re.compile(
 TITLE_SEASON = re.compile(
     rf"""(?:(?<![\s.(\-])[\s.(\-]++(?:
           s(?P<s1>\d{{1,2}})
-        | {_SEASON_WORD}[\s.]?(?P<s2>\d{{1,2}})
+        | {_SEASON_WORD}[\s.]?(?P<s2>\d{{1,2}})(?:of\d{{1,2}})?
         | (?P<s3>\d{{1,2}}){_ORDINAL}?[\s.]?{_SEASON_WORD}
         | シーズン\s?(?P<s4>\d{{1,2}})
         ) | 第\s?(?P<s5>\d{{1,2}})\s?季 | (?<=\s)(?P<s6>\d{{1,2}})\s?期
@@ -200,7 +228,7 @@ STRONG_TECH = re.compile(
 TITLE_YEAR = re.compile(rf"(?<![\s.(\[])[\s.(\[]++({_YEAR})[)\]]?$")
 TITLE_NOISE = re.compile(
     r"(?<![\s.\-])[\s.\-]++(?:(?:the\s)?(?:complete|full|integrale|completa|komplett)"
-    r"(?:\sseries)?|(?:19|20)\d\d[\s.\-]\d\d[\s.\-]\d\d)$",
+    r"(?:\sseries)?|(?:hd\s)?remaster(?:ed)?|(?:19|20)\d\d[\s.\-]\d\d[\s.\-]\d\d)$",
     _I,
 )
 TRAILING_TAGS = re.compile(r"(?<![\]\s])(?:\s*+\[[^\]\[]*+\])++\s*+$")

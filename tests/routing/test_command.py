@@ -50,7 +50,7 @@ def test_json_keys_values_and_multi_episode_lists(run_cli, in_tmp_dir):
 
 
 def test_stdin_names_come_back_in_order(run_cli, in_tmp_dir):
-    names = [row[0] for row in NAMES] + ["not-media.nfo", ""]
+    names = [row[0] for row in NAMES] + ["---.nfo", ""]  # nothing to read
     result = run_cli("parse", "--json", "-", input="\n".join(names) + "\n")
     assert result.exit_code == 0, result.output
     answers = json_lines(result.output)
@@ -107,7 +107,8 @@ def test_sync2nas_parse_filename_bundled_implementation_is_tried_last():
     )
     assert manager.parse_filename("theirs.S01E01.mkv") == ParsedName(title="theirs")
     assert manager.parse_filename("Show.S01E01.mkv").title == "Show"
-    assert manager.parse_filename("Show.S01E01.nfo") is None
+    assert manager.parse_filename("Show.S01E01.nfo").title == "Show"  # any name is read
+    assert manager.parse_filename("---.nfo") is None  # but one with nothing to read
 
 
 def test_console_script_reads_stdin(in_tmp_dir):

@@ -10,7 +10,7 @@ import pytest
 from sync2nas_core import ParsedName
 from sync2nas_plugins.routing import sync2nas_parse_filename
 from sync2nas_plugins.routing.parser import (
-    is_media_name,
+    has_text,
     parse_name,
     split_extension,
 )
@@ -138,13 +138,22 @@ def test_extension(name, stem, extension):
     assert parse_name(name).extension == extension
 
 
-@pytest.mark.parametrize("name", [
-    "Show.S01E01.720p.nfo", "Show.S01E01.mkv.part", "Show.S01E01.par2", "cover.jpg",
-    "release.sfv", "", "   ", "---", "[]",
-])
-def test_sync2nas_parse_filename_declines_what_is_not_media(name):
-    assert not is_media_name(name)
+@pytest.mark.parametrize("name", ["", "   ", "---", "[]", ".mkv", "【】.nfo"])
+def test_sync2nas_parse_filename_declines_a_name_with_nothing_to_read(name):
+    assert not has_text(name)
     assert sync2nas_parse_filename(name) is None
+
+
+@pytest.mark.parametrize(("name", "extension"), [
+    ("Marsh.Lights.S01E02.720p.HDTV.x264-GRP.nfo", "nfo"),
+    ("Marsh.Lights.S01E02.720p.HDTV.x264-GRP.torrent", "torrent"),
+    ("Marsh.Lights.S01E02.720p-GRP.jpg", "jpg"),
+    ("Marsh.Lights.S01E02.mkv.part", "part"),
+])
+def test_sync2nas_parse_filename_reads_names_that_are_not_video(name, extension):
+    parsed = sync2nas_parse_filename(name)
+    assert (parsed.title, parsed.season, parsed.episodes, parsed.extension) == (
+        "Marsh Lights", 1, (2,), extension)
 
 
 @pytest.mark.parametrize("name", [
