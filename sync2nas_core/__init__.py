@@ -50,6 +50,7 @@ from .storage import (
     StorageError,
 )
 from .text import plural
+from .titles import starts_words, title_words
 from .types import (
     ConfigKey,
     ConfigSection,
@@ -118,6 +119,8 @@ __all__ = [
     "replace_invalid",
     "safe_name",
     "shorten",
+    "starts_words",
+    "title_words",
     "to_record",
     "truncate_utf8",
     "utc_now",

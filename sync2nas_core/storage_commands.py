@@ -10,6 +10,14 @@ import click
 
 from .app import App
 from .models import Show
+from .names import printable
+from .titles import starts_words, title_words
+
+#: Shows scoring less than this are left out of ``search-shows --similar``.
+DEFAULT_MIN_SCORE = 0.5
+
+#: (show, similarity or None, the name or alias that matched when it is not the show's name)
+Found = tuple[Show, float | None, str | None]
 
 
 @click.command("backup-db")
@@ -44,20 +52,42 @@ def restore_db(app: App, backup_file: Path, yes: bool) -> None:
     click.echo(f"restored {backup_file} (previous state saved as {safety})")
 
 
-def _print_shows(shows: list[tuple[Show, float | None]], as_json: bool) -> None:
+def _print_shows(shows: list[Found], as_json: bool) -> None:
     if as_json:
         rows = []
-        for show, score in shows:
+        for show, score, matched in shows:
             row = asdict(show)
             if score is not None:
                 row["score"] = round(score, 4)
+            if matched is not None:
+                row["matched"] = matched
             rows.append(row)
         click.echo(json.dumps(rows, indent=2, default=str))
         return
-    for show, score in shows:
+    for show, score, matched in shows:
         year = f" ({show.year})" if show.year else ""
         similarity = f"  [{score:.2f}]" if score is not None else ""
-        click.echo(f"{show.tmdb_id:>8}  {show.name}{year}  -> {show.sys_name}{similarity}")
+        via = f"  (as {matched!r})" if matched is not None else ""
+        click.echo(printable(
+            f"{show.tmdb_id:>8}  {show.name}{year}  -> {show.sys_name}{similarity}{via}"))
+
+
+def search_words(text: str, shows: list[Show]) -> list[Found]:
+    """The shows with a name, folder name or alias of which each word of ``text`` starts a
+    word; the whole name first, then names beginning so, then by name."""
+    query = title_words(text)
+    ranked = []
+    for show in shows:
+        best: tuple[int, str] | None = None
+        for name in dict.fromkeys((show.name, show.sys_name, *show.aliases)):
+            words = title_words(name)
+            if starts_words(query, words):
+                rank = 0 if words == query else 1 if starts_words(query, words[:len(query)]) else 2
+                best = min(best or (rank, name), (rank, name))
+        if best is not None:
+            ranked.append((best[0], show, None if best[1] == show.name else best[1]))
+    ranked.sort(key=lambda item: (item[0], item[1].name, item[1].tmdb_id))
+    return [(show, None, matched) for _, show, matched in ranked]
 
 
 @click.command("list-shows")
@@ -70,24 +100,37 @@ def list_shows(app: App, as_json: bool) -> None:
     if not shows and not as_json:
         click.echo("no shows stored; add one with `sync2nas add-show NAME`")
         return
-    _print_shows([(show, None) for show in shows], as_json)
+    _print_shows([(show, None, None) for show in shows], as_json)
 
 
 @click.command("search-shows")
 @click.argument("text")
-@click.option("--similar", is_flag=True, help="Rank by similarity (finds misspelt names).")
-@click.option("--limit", default=5, show_default=True, help="Most results with --similar.")
+@click.option("--similar", is_flag=True,
+              help="Rank by similarity (finds misspelt names) and show the score.")
+@click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Most results with --similar.")
+@click.option("--min-score", type=click.FloatRange(0, 1), default=DEFAULT_MIN_SCORE,
+              show_default=True, help="Lowest score (0..1) shown with --similar.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def search_shows(app: App, text: str, similar: bool, limit: int, as_json: bool) -> None:
-    """Find stored shows by name or alias (exact, or --similar)."""
+def search_shows(
+    app: App, text: str, similar: bool, limit: int, min_score: float, as_json: bool
+) -> None:
+    """Find stored shows whose name, folder name or alias has words starting with
+    each word of TEXT (`off` finds The Office); --similar ranks by similarity instead."""
+    if not title_words(text):
+        raise click.BadParameter(f"{text!r} has no letters or digits to search for",
+                                 param_hint="TEXT")
     with app.storage(read_only=True) as storage:
         if similar:
-            found: list[tuple[Show, float | None]] = list(storage.search_similar_shows(text, limit))
+            found: list[Found] = [(show, score, None) for show, score
+                                  in storage.search_similar_shows(text, limit)
+                                  if score >= min_score]
         else:
-            found = [(show, None) for show in storage.find_shows(text)]
+            found = search_words(text, storage.list_shows())
     if not found and not as_json:
-        raise click.ClickException(f"no stored show matches {text!r}")
+        cut = f" scoring {min_score:.2f} or more" if similar else ""
+        raise click.ClickException(printable(f"no stored show{cut} matches {text!r}"))
     _print_shows(found, as_json)
 
 

@@ -24,19 +24,15 @@ the similarity for a fuzzy one) and the reasons that decided it.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sync2nas_core import Episode, EpisodeKind, MediaKind, ParsedName, Show
+from sync2nas_core import Episode, EpisodeKind, MediaKind, ParsedName, Show, title_words
 
 from . import DEFAULT_MATCH_THRESHOLD
 
 _ARTICLES = frozenset({"the", "a", "an"})
-_APOSTROPHES = re.compile(r"['’`´]")
-_NOT_WORD = re.compile(r"[\W_]+")
-_LETTER_RUN = re.compile(r"\b(?:[^\W\d_] ){1,}[^\W\d_]\b")
 _LONG_VOWELS = re.compile(r"ou|oo|uu")
 _YEAR_SUFFIX = re.compile(r"^(.*?)\s*[(\[]((?:19|20)\d\d)[)\]]\s*$")
 _NUMBERS = re.compile(r"\d+")
@@ -78,15 +74,6 @@ def split_year(name: str) -> tuple[str, int | None]:
     return (match.group(1), int(match.group(2))) if match else (name, None)
 
 
-def _words(text: str) -> list[str]:
-    """``text`` as comparable words, the leading article kept."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(char for char in text if not unicodedata.combining(char))
-    text = _APOSTROPHES.sub("", text.replace("&", " and "))
-    text = _LETTER_RUN.sub(lambda m: m.group(0).replace(" ", ""), _NOT_WORD.sub(" ", text))
-    return text.split()
-
-
 def _key(words: Sequence[str]) -> str:
     if len(words) > 1 and words[0] in _ARTICLES:
         words = words[1:]
@@ -95,12 +82,12 @@ def _key(words: Sequence[str]) -> str:
 
 def title_key(text: str) -> str:
     """The form names are compared in: ``"The Kyōkai & Co."`` -> ``"kyokai and co"``."""
-    return _key(_words(text))
+    return _key(title_words(text))
 
 
 def derived_keys(name: str) -> Iterable[tuple[str, str]]:
     """(source, key) of the weaker forms of ``name``: initials, words + initials, before ':'."""
-    words = _words(name)
+    words = title_words(name)
     for skip in ((0, 1) if words and words[0] in _ARTICLES else (0,)):
         initials = "".join(word[0] for word in words[skip:])
         if len(initials) >= MIN_INITIALS and len(words) - skip >= MIN_INITIALS:
