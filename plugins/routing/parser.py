@@ -425,7 +425,9 @@ def _latin_part(title: str | None) -> str | None:
 def _season_of(match: re.Match[str]) -> int:
     """The season number of whichever alternative matched (groups s1, s2, ...)."""
     value = next(v for k, v in match.groupdict().items() if k.startswith("s") and v)
-    return int(value) if value.isdigit() else _roman(value)
+    if value.isdigit():
+        return int(value)
+    return rx.NUMBER_WORDS.get(value.lower()) or _roman(value)
 
 
 def _roman(text: str) -> int:

@@ -32,6 +32,12 @@ _EPISODE_WORD = (
 _EPISODE_WORD_AFTER = r"(?:bolum|bölüm|серия|серии|話|话|集|回)"
 #: Roman numerals from 1 to 19, as in ``Saison VII``.
 _ROMAN = r"(?:x?(?:ix|iv|v?i{1,3}|v)|x)"
+#: Numbers written out, English and French, as in ``Season Two``, ``Saison sept``.
+NUMBER_WORDS = dict(zip(
+    "one two three four five six seven eight nine ten un deux trois quatre cinq".split()
+    + "sept huit neuf dix".split(),
+    [*range(1, 11), *range(1, 6), *range(7, 11)], strict=True))
+_NUMBER_WORD = "(?:" + "|".join(NUMBER_WORDS) + ")"
 #: Ordinal suffixes: ``2nd Season``, ``1ª Temporada``.
 _ORDINAL = r"(?:st|nd|rd|th|ª|º)"
 #: Words after which a title has ended: sources, codecs, languages.
@@ -189,7 +195,7 @@ SEASON_ONLY = re.compile(
         | (?P<s3>\d{{1,2}}){_ORDINAL}?(?P<more3>\s(?:a|to|-)\s\d{{1,2}}{_ORDINAL}?)?
           [ .\-]{_SEASON_WORD}
         | 第\s?(?P<s4>\d{{1,2}})\s?季 | (?P<s5>\d{{1,2}})\s?期
-        | (?P<s6>\d{{1,2}})x(?:all) | {_SEASON_WORD}[ .](?P<s7>{_ROMAN})
+        | (?P<s6>\d{{1,2}})x(?:all) | {_SEASON_WORD}[ .](?P<s7>{_ROMAN}|{_NUMBER_WORD})
         )(?![a-z0-9])""",
     _IX,
 )
@@ -222,7 +228,7 @@ TITLE_EPISODE_WORD = re.compile(rf"(?<![\s.\-])[\s.\-]++{_EPISODE_WORD}$", _I)
 #: Release words that never belong to a title: a title ends before them.
 STRONG_TECH = re.compile(
     r"""(?<![a-z0-9])(?:\d{3,4}[pi]|hdtv|pdtv|webrip|web-?dl|blu-?ray|bdrip|brrip|dvdrip|hdrip
-        |[xh]\.?26[45]|hevc|xvid|divx)(?![a-z0-9])""",
+        |[xh]\.?26[45]|hevc|xvid|divx|audio[ .](?:latino|castellano))(?![a-z0-9])""",
     _IX,
 )
 TITLE_YEAR = re.compile(rf"(?<![\s.(\[])[\s.(\[]++({_YEAR})[)\]]?$")

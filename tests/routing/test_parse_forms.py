@@ -38,6 +38,8 @@ def test_ranges_and_lists_of_episodes(name, title, season, episodes):
     ("Marsh.Lights.1xAll-GRP", "Marsh Lights", 1),
     ("Marsh Lights Saison VII FRENCH.BDRip.XviD-GRP", "Marsh Lights", 7),
     ("Marsh Lights Season XIV 720p", "Marsh Lights", 14),
+    ("Marsh Lights Saison sept FRENCH.BDRip.XviD-GRP", "Marsh Lights", 7),
+    ("Marsh.Lights.Season.Two.DVDRip", "Marsh Lights", 2),
     ("{WWW.EXAMPLE.TV} Marsh Lights - 1ª Temporada Completa (1080p)", "Marsh Lights", 1),
 ])
 def test_season_packs(name, title, season):
@@ -52,6 +54,7 @@ def test_season_packs(name, title, season):
     ("Marsh.Lights.05.Down.Street.[site.org].avi", "Marsh Lights", None, (5,)),
     ("Marsh.Lights.01.Good.Cop.WEBRip.XviD.avi", "Marsh Lights", None, (1,)),
     ("Apollo.13.Launch.avi", "Apollo 13 Launch", None, ()),
+    ("Marea Alta Audio Latino DVDRip [cap. 3 Al 18]", "Marea Alta", None, (3,)),
 ])
 def test_episode_numbers_beside_episode_titles(name, title, season, episodes):
     assert reading(name) == (title, season, episodes)
