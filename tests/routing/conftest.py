@@ -72,7 +72,9 @@ class Site:
             folder.mkdir(parents=True)
         self.config = root / "sync2nas.ini"
         self.routing: dict[str, str] = {"rename": "true", "on_conflict": "skip"}
-        self.tmdb: dict[str, str] = {"api_key": "dummy"}
+        # no stand-in unless a test asks for one (use_tmdb): a closed local port, never TMDB
+        self.tmdb: dict[str, str] = {"api_key": "dummy", "base_url": "http://127.0.0.1:9",
+                                     "retries": "0", "cache_ttl": "0"}
         self.write_config()
 
     def write_config(self, **routing: str) -> None:
