@@ -71,6 +71,20 @@ def sync2nas_config_sections() -> list[ConfigSection]:
                     "(others are reported and skipped), all of them, or none.",
                 ),
                 ConfigKey(
+                    "verify", default="size", choices=("none", "size", "sha256"),
+                    help="How a pulled file is checked: none; size (size and mtime "
+                    "before and after the copy); sha256 (also its SHA-256 against the "
+                    "server's sha256sum, run over SSH; falls back to size with a "
+                    "warning where the server runs no commands). A [ABCD1234] CRC32 "
+                    "tag in a name is always checked.",
+                ),
+                ConfigKey(
+                    "on_change", default="repull", choices=("repull", "ignore"),
+                    help="A pulled file whose mtime changed but not its size (touched): "
+                    "pull it again, or only note the new mtime. Under verify = sha256 "
+                    "the server's hash decides instead, when the record has one.",
+                ),
+                ConfigKey(
                     "delete_remote_after", bool, default=False,
                     help="Delete the remote file once it has arrived and been verified.",
                 ),

@@ -70,8 +70,13 @@ def _report(summary: Summary, dry_run: bool) -> None:
             how = "resume" if job.resume else "pull"
             click.echo(printable(f"would {how} {job.entry.path} "
                                  f"({plural(job.entry.size, 'byte')}) -> {job.target}"))
+        for path in summary.unchanged:
+            click.echo(printable(f"would keep {path}: touched, the same SHA-256"))
+        for path in summary.ignored:
+            click.echo(printable(f"would keep {path}: touched (on_change = ignore)"))
         click.echo(f"dry run: {len(summary.planned)} of {plural(summary.listed, 'listed file')} "
-                   f"would be pulled; {summary.too_young} too recent; nothing was changed")
+                   f"would be pulled; {_touched(summary)}{summary.too_young} too recent; "
+                   "nothing was changed")
         return
     for path, reason in summary.deferred:
         click.echo(printable(f"deferred {path}: {reason}"), err=True)
@@ -81,9 +86,16 @@ def _report(summary: Summary, dry_run: bool) -> None:
     click.echo(
         f"pulled {plural(len(summary.downloaded), 'file')} ({plural(summary.nbytes, 'byte')}) in "
         f"{summary.seconds:.1f} s ({rate:.1f} MB/s); {len(summary.failed)} failed, "
-        f"{len(summary.deferred)} deferred, {summary.too_young} too recent, "
+        f"{len(summary.deferred)} deferred, {_touched(summary)}{summary.too_young} too recent, "
         f"{summary.listed} listed"
     )
+
+
+def _touched(summary: Summary) -> str:
+    """The touched files kept, for the summary line ("" when there were none)."""
+    counts = [f"{len(summary.unchanged)} unchanged (touched)"] if summary.unchanged else []
+    counts += [f"{len(summary.ignored)} touched, not pulled"] if summary.ignored else []
+    return "".join(f"{count}, " for count in counts)
 
 
 @click.command("bootstrap-downloads")

@@ -350,3 +350,10 @@ class Pool:
                 raise
         finally:
             slot.users -= 1
+
+    @asynccontextmanager
+    async def ssh(self) -> AsyncIterator[asyncssh.SSHClientConnection]:
+        """The SSH connection of the least busy session (for exec channels beside its
+        SFTP); a network error inside drops it, as in :meth:`sftp`."""
+        async with self.sftp() as client:
+            yield next(slot.conn for slot in self.slots if slot.sftp is client)

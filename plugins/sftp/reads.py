@@ -92,9 +92,11 @@ async def copy_range(
     every: int, durable: Callable[[int], None] = lambda position: None,
     written: Callable[[int], None] = lambda nbytes: None,
     pace: Callable[[int], Awaitable[None]] | None = None,
+    seen: Callable[[bytes], None] | None = None,
 ) -> None:
     """Copy ``span`` into ``fd`` at the same offsets, strictly in order, so what is on
-    disk is always a clean prefix of the range.
+    disk is always a clean prefix of the range; ``seen(data)`` gets each block, in
+    order (digests taken as the bytes stream in).
 
     The writes go to the page cache from the event loop; every ``every`` bytes an
     fdatasync runs on a thread while the reads go on, then ``durable(position)`` says
@@ -110,6 +112,8 @@ async def copy_range(
                 while view:
                     view = view[os.pwrite(fd, view, position):]
                     position = offset + len(data) - len(view)
+                if seen is not None:
+                    seen(data)
                 written(len(data))
                 if syncing is not None and syncing.done():
                     await syncing  # raises its error, if any

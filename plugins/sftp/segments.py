@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from .settings import SftpSettings
     from .transfer import Job
+    from .verify import Check
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,14 @@ class Record:
     @property
     def left(self) -> int:
         return sum(end - done for _, end, done in self.ranges)
+
+    @property
+    def contiguous(self) -> int:
+        """How far from 0 the part is durable without a gap."""
+        for _, end, done in self.ranges:
+            if done < end:
+                return done
+        return self.size
 
 
 class SegmentError(Exception):
@@ -184,9 +193,11 @@ def wanted(job: Job, settings: SftpSettings | None, part: Path) -> bool:
 
 async def fetch_segmented(
     sftp: asyncssh.SFTPClient, job: Job, part: Path, settings: SftpSettings,
-    progress: Callable[[int], None],
+    progress: Callable[[int], None], check: Check,
 ) -> Path:
-    """Pull ``job`` in ranges (this process and worker processes); returns the complete part."""
+    """Pull ``job`` in ranges (this process and worker processes); returns the complete
+    part. ``check`` is fed the part in order as its ranges become durable (read back
+    from the disk, while the ranges are still being pulled), when it takes digests."""
     import asyncssh
 
     from .connection import is_network_error
@@ -196,6 +207,7 @@ async def fetch_segmented(
         disk_error,
         local,
         remote_errors,
+        unchanged,
     )
 
     size, mtime, path = job.entry.size, job.entry.mtime, job.entry.path
@@ -218,17 +230,20 @@ async def fetch_segmented(
             with local(part):
                 record.save(records)
 
+        grown = asyncio.Event()  # a range made more bytes durable
+
         def durable(entry: list[int]) -> Callable[[int], None]:
             def update(done: int) -> None:
                 progress(done - entry[2])
                 entry[2] = done
                 save()
+                grown.set()
             return update
 
         try:
             with remote_errors(path):
                 async with sftp.open(path, "rb", block_size=0) as remote:
-                    _same_version(await remote.stat(), job.entry, "since it was listed")
+                    await unchanged(remote, job, check, "since it was listed")
                     block = sftp.limits.max_read_len or 32768
                     todo = [entry for entry in record.ranges if entry[2] < entry[1]]
                     others = [WorkerRange(entry) for entry in todo[1:]]
@@ -243,6 +258,8 @@ async def fetch_segmented(
                     tasks.append(asyncio.ensure_future(
                         _own_then_taken(todo[0] if todo else None, others, record, save, pull,
                                         path)))
+                    if check.in_order:
+                        tasks.append(asyncio.ensure_future(_digest(check, part, record, grown)))
                     try:
                         await asyncio.gather(*tasks)
                     except OSError as exc:  # this process's writes (a lost connection aside)
@@ -253,7 +270,7 @@ async def fetch_segmented(
                         for task in tasks:
                             task.cancel()
                         await asyncio.gather(*tasks, return_exceptions=True)
-                    _same_version(await remote.stat(), job.entry, "during the transfer")
+                    await unchanged(remote, job, check, "during the transfer")
         except SegmentError as exc:
             if exc.kind == "changed":  # which version is there now? (restart with it)
                 try:
@@ -293,6 +310,20 @@ async def _own_then_taken(
         save()
         log.debug("%s: took [%d, %d) from a worker", path, at, taken[1])
         await pull(taken)
+
+
+async def _digest(check: Check, part: Path, record: Record, grown: asyncio.Event) -> None:
+    """Feed ``check`` the part from its start as far as it is durable without a gap,
+    following the ranges (read back on a thread), until it is whole."""
+    fed = 0
+    while fed < record.size:
+        grown.clear()
+        ready = record.contiguous
+        if ready > fed:
+            await asyncio.to_thread(check.update_from, part, fed, ready)
+            fed = ready
+        else:
+            await grown.wait()
 
 
 def _translated(exc: SegmentError, part: Path) -> Exception:

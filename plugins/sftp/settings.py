@@ -25,6 +25,8 @@ class SftpSettings:
     bandwidth_limit: int = 0  # KiB/s, 0 = unlimited
     delete_remote_after: bool = False
     follow_symlinks: str = "inside"  # inside | all | none
+    verify: str = "size"  # none | size | sha256
+    on_change: str = "repull"  # repull | ignore: a pulled file touched (same size, new mtime)
 
     @classmethod
     def from_section(cls, section: Mapping[str, Any]) -> SftpSettings:

@@ -28,6 +28,7 @@ from .connection import HostKeyPolicy, NetworkError, Pool, is_network_error
 from .listing import Listing, TaskSet, list_remote
 from .localpaths import Destinations, LocalNames, UnsafeName
 from .settings import SftpSettings
+from .touched import Changes, sort_changes
 from .transfer import (
     Job,
     LocalDiskError,
@@ -39,6 +40,7 @@ from .transfer import (
     fetch,
     placed_earlier,
 )
+from .verify import Check, ContentMismatch, ServerHashes
 
 log = logging.getLogger("sync2nas.sftp")
 
@@ -81,6 +83,9 @@ class Summary:
     failed: list[tuple[str, str]] = field(default_factory=list)
     deferred: list[tuple[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: Touched files (new mtime, same size) not pulled: the same hash, or on_change = ignore.
+    unchanged: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
     too_young: int = 0
     seconds: float = 0.0
 
@@ -253,9 +258,11 @@ class _Download:
         self.small_files = SmallFiles()
         self.big_files = asyncio.Semaphore(self.settings.max_connections
                                            * BIG_FILES_PER_CONNECTION)
+        self.hashes: ServerHashes  # the server's hashes, once the pool is open
 
-    def _plan(self, listing: Listing) -> list[DownloadRecord]:
-        """Fill ``summary.planned``; returns the records to write for new and changed files.
+    async def _plan(self, listing: Listing) -> list[DownloadRecord]:
+        """Fill ``summary.planned``; returns the records to write: those of new and changed
+        files, and those of touched files kept (with their new mtime).
 
         A new version of a pulled file starts a record without ``local_path``: it
         gets a name of its own when it is installed, never its old copy's.
@@ -265,9 +272,14 @@ class _Download:
         self.summary.too_young = listing.too_young
         destinations = Destinations(self.incoming, self.settings.paths)
         diff = self.storage.diff_listing(listing.files)
+        changes: Changes = await self.source._retrying(
+            "hashing touched files", lambda: sort_changes(diff.changed, self.settings,
+                                                          self.hashes))
+        self.summary.unchanged = [r.remote_path for r in changes.unchanged]
+        self.summary.ignored = [r.remote_path for r in changes.ignored]
         listed = {e.path: e for e in listing.files}
         choices = [(e, DownloadRecord(e.path, e.size, e.mtime, DownloadState.DOWNLOADING),
-                    False) for e in (*diff.new, *(e for e, _ in diff.changed))]
+                    False) for e in (*diff.new, *changes.pull)]
         changed = {e.path for e, _, _ in choices}
         choices += [(listed[r.remote_path], r, True)
                     for r in unfinished_records(self.storage, listed.keys() - changed)]
@@ -283,15 +295,20 @@ class _Download:
             if not resume:
                 fresh.append(record)
         self.summary.planned = jobs
-        return fresh
+        return fresh + changes.unchanged + changes.ignored
+
+    def _hashes(self, pool: Pool) -> ServerHashes:
+        return ServerHashes(pool, warn=self.summary.problems.append)
 
     async def plan_only(self) -> None:
         async with self.source.open_pool(may_pin=False) as pool:
-            self._plan(await self.source.list_in(pool))
+            self.hashes = self._hashes(pool)
+            await self._plan(await self.source.list_in(pool))
 
     async def run(self) -> None:
         async with self.source.open_pool() as pool:
-            fresh = self._plan(await self.source.list_in(pool))
+            self.hashes = self._hashes(pool)
+            fresh = await self._plan(await self.source.list_in(pool))
             jobs = self.summary.planned
             with self.storage.transaction():  # claimed by this run (the lock says so)
                 self.storage.record_downloads(fresh)
@@ -369,13 +386,22 @@ class _Download:
         """The job (restarted if the file changed) and its complete part; None when it
         was deferred or failed (recorded so)."""
         path = job.entry.path
-        attempt = restarts = 0
+        attempt = restarts = mismatches = 0
         while True:
             try:
-                async with pool.sftp() as sftp:
-                    part = await fetch(sftp, job, self.limit, self.small_files,
-                                       self._advance(path), self.settings)
+                check = self._check(path)
+                part = await self._checked(pool, job, check)
+                if check.digest:
+                    job = replace(job, record=replace(job.record, hash=check.digest))
                 return job, part
+            except ContentMismatch as exc:
+                discard_part(job)
+                mismatches += 1
+                if mismatches > 1:
+                    self._fail(path, f"{exc} (the second time)")
+                    return None
+                log.warning("%s; restarting it from the beginning", exc)
+                job = replace(job, resume=False)
             except RemoteChanged as exc:
                 discard_part(job)
                 restarts += 1
@@ -403,6 +429,28 @@ class _Download:
                 log.warning("%s: %s; resuming in %.1f s", path, exc or type(exc).__name__,
                             backoff(attempt))
                 await asyncio.sleep(backoff(attempt))
+
+    def _check(self, path: str) -> Check:
+        """The checks of one attempt at ``path``, per ``[SFTP] verify``."""
+        verify = self.settings.verify
+        return Check(path, stat=verify != "none",
+                     sha256=verify == "sha256" and not self.hashes.unavailable)
+
+    async def _checked(self, pool: Pool, job: Job, check: Check) -> Path:
+        """``job``'s complete part, its digests compared with its name's CRC32 and with
+        the server's SHA-256 (hashed while the bytes stream in); raises ContentMismatch."""
+        server = asyncio.ensure_future(self.hashes.sha256(
+            job.entry.path, alone=job.entry.size > SMALL_FILE)) if check.sha256 else None
+        try:
+            async with pool.sftp() as sftp:
+                part = await fetch(sftp, job, self.limit, self.small_files,
+                                   self._advance(job.entry.path), self.settings, check)
+            check.verify(await server if server else None)
+        finally:
+            if server is not None and not server.done():
+                server.cancel()
+                await asyncio.gather(server, return_exceptions=True)
+        return part
 
     def _local_error(self, path: str, exc: LocalDiskError) -> bool:
         """A full disk stops the run (the part is kept); other local errors fail the file."""

@@ -34,6 +34,7 @@ from .connection import is_network_error
 from .durability import sync_files
 from .localpaths import part_path
 from .reads import DEPTH, ShortFile, Span, copy_range, read_blocks
+from .verify import Check
 
 if TYPE_CHECKING:
     import asyncssh
@@ -143,14 +144,23 @@ def _stamp(mtime: float) -> str:
     return datetime.fromtimestamp(int(mtime), timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+async def unchanged(remote: asyncssh.SFTPClientFile, job: Job, check: Check, when: str) -> None:
+    """Raise RemoteChanged unless ``remote`` is the listed version (unless ``check``
+    skips that: verify = none)."""
+    if check.stat:
+        _same_version(await remote.stat(), job.entry, when)
+
+
 async def _copy(
     remote: asyncssh.SFTPClientFile, block: int, fd: int, job: Job, offset: int,
-    limit: RateLimit, progress: Callable[[int], None],
+    limit: RateLimit, progress: Callable[[int], None], check: Check,
 ) -> None:
-    """Pipelined reads from ``offset`` to the listed size, written in order."""
+    """Pipelined reads from ``offset`` to the listed size, written in order (and fed to
+    ``check`` when it takes digests)."""
     try:
         await copy_range(remote, block, fd, Span(offset, job.entry.size), every=FLUSH_EVERY,
-                         written=progress, pace=limit.take)
+                         written=progress, pace=limit.take,
+                         seen=check.update if check.in_order else None)
     except ShortFile:  # end of file before the listed size: it shrank
         _same_version(await remote.stat(), job.entry, "during the transfer")
         raise RemoteChanged(
@@ -164,20 +174,24 @@ async def _copy(
 async def fetch(
     sftp: asyncssh.SFTPClient, job: Job, limit: RateLimit, small_files: SmallFiles,
     progress: Callable[[int], None], settings: SftpSettings | None = None,
+    check: Check | None = None,
 ) -> Path:
     """Pull ``job``; returns its complete, durable part. Resumes a part the job allows.
 
     Files that fit in one READ are written by ``small_files``. With ``settings``,
-    a big file may be pulled in segments (:mod:`.segments`).
+    a big file may be pulled in segments (:mod:`.segments`). ``check`` (default: size
+    and mtime) is fed every byte of the part in order, a resumed prefix included;
+    comparing its digests is the caller's.
     """
 
+    check = check or Check(job.entry.path)
     part = part_path(job.target, job.entry.path)
     block = sftp.limits.max_read_len or 32768
     if job.entry.size <= block:
-        return await _fetch_small(sftp, job, part, limit, small_files, progress)
+        return await _fetch_small(sftp, job, part, limit, small_files, progress, check)
     if segments.wanted(job, settings, part):
         assert settings is not None
-        return await segments.fetch_segmented(sftp, job, part, settings, progress)
+        return await segments.fetch_segmented(sftp, job, part, settings, progress, check)
     with local(job.target):
         job.target.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
@@ -193,14 +207,16 @@ async def fetch(
                 os.ftruncate(fd, offset)  # first: a part without record is a clean prefix
                 record.unlink()
             os.ftruncate(fd, offset)
+            if offset and check.in_order:  # the resumed prefix, hashed once from the disk
+                await asyncio.to_thread(check.update_from, part, 0, offset)
         progress(offset)
         with remote_errors(job.entry.path):
             # block_size=0: one READ per call; the window of requests is ours
             async with sftp.open(job.entry.path, "rb", block_size=0) as remote:
                 if offset or job.entry.size > DEPTH * block:  # small files: the check after
-                    _same_version(await remote.stat(), job.entry, "since it was listed")
-                await _copy(remote, block, fd, job, offset, limit, progress)
-                _same_version(await remote.stat(), job.entry, "during the transfer")
+                    await unchanged(remote, job, check, "since it was listed")
+                await _copy(remote, block, fd, job, offset, limit, progress, check)
+                await unchanged(remote, job, check, "during the transfer")
         with local(part):
             if os.fstat(fd).st_size != job.entry.size:
                 raise RemoteChanged(f"{job.entry.path}: got {os.fstat(fd).st_size} bytes, "
@@ -214,7 +230,7 @@ async def fetch(
 
 async def _fetch_small(
     sftp: asyncssh.SFTPClient, job: Job, part: Path, limit: RateLimit,
-    small_files: SmallFiles, progress: Callable[[int], None],
+    small_files: SmallFiles, progress: Callable[[int], None], check: Check,
 ) -> Path:
     """A file that fits in one READ: the READ and the check after it (an FSTAT the
     server answers after the READ) go out together; the bytes are then written,
@@ -225,11 +241,15 @@ async def _fetch_small(
     await limit.take(size)
     with remote_errors(job.entry.path):
         async with sftp.open(job.entry.path, "rb", block_size=0) as remote:
-            data, attrs = await asyncio.gather(remote.read(size + 1, 0), remote.stat())
-            _same_version(attrs, job.entry, "during the transfer")
+            if check.stat:
+                data, attrs = await asyncio.gather(remote.read(size + 1, 0), remote.stat())
+                _same_version(attrs, job.entry, "during the transfer")
+            else:
+                data = await remote.read(size + 1, 0)
             if len(data) != size:  # the server cut the READ short: the careful path
                 data = await _read_exactly(remote, job, size)
-                _same_version(await remote.stat(), job.entry, "during the transfer")
+                await unchanged(remote, job, check, "during the transfer")
+    check.update(data)
     await small_files.write(part, data, job)
     progress(size)
     return part
