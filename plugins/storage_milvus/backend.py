@@ -6,7 +6,7 @@ transactions, crashes and read-only mode guarantee is in ``store.py``.
 Claiming downloads is atomic within a process (the store's lock is held
 throughout); an embedded database admits one process; against a Milvus server
 two processes may claim the same download: use PostgreSQL for several workers.
-The schema version lives in ``meta``; :data:`MIGRATIONS` moves it forward on
+The schema version lives in ``meta``; :data:`ROW_UPGRADES` moves it forward on
 open, and a newer version than this release knows is refused.
 """
 
@@ -51,19 +51,31 @@ SEARCH_MAX = 16_384  # Milvus's largest search limit
 BACKED_UP = ("meta", "shows", "episodes", "downloads", "inventory", "events")
 _PROBE = "sync2nas embedder probe"
 
-#: Steps bringing a stored schema from version N to N + 1, run in order on open.
-MIGRATIONS: dict[int, Callable[[MilvusStorage], None]] = {}
+def _with_origin_country(row: Row) -> Row:
+    """Schema 1 -> 2: a show document gains ``origin_country`` (empty until refreshed)."""
+    return {**row, "doc": json.dumps({"origin_country": [], **json.loads(row["doc"])})}
 
 
-def _add_origin_country(storage: MilvusStorage) -> None:
-    """Schema 1 -> 2: every show document gains ``origin_country`` (empty until refreshed)."""
-    storage._put("shows", (
-        {**row, "doc": json.dumps({"origin_country": [], **json.loads(row["doc"])})}
-        for row in storage._select("shows")
-    ))
+#: How a stored row of schema version N becomes one of version N + 1: the table whose
+#: rows change, and the change. Used on open (stored rows) and on restore (a backup's).
+ROW_UPGRADES: dict[int, tuple[str, Callable[[Row], Row]]] = {
+    1: ("shows", _with_origin_country),
+}
 
 
-MIGRATIONS[1] = _add_origin_country
+def _row_upgrade(version: int, where: str) -> tuple[str, Callable[[Row], Row]]:
+    if version not in ROW_UPGRADES:
+        raise SchemaError(f"{where}: no migration from schema version {version}")
+    return ROW_UPGRADES[version]
+
+
+def upgraded(rows: list[tuple[str, Row]], version: int, where: str) -> list[tuple[str, Row]]:
+    """(table, row) pairs of schema ``version`` brought up to :data:`SCHEMA_VERSION`."""
+    while version < SCHEMA_VERSION:
+        changed, upgrade = _row_upgrade(version, where)
+        rows = [(table, upgrade(row) if table == changed else row) for table, row in rows]
+        version += 1
+    return rows
 
 
 def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
@@ -142,12 +154,11 @@ class MilvusStorage(RowStore):
             raise SchemaError(f"{self._place}: stored schema version {value!r} is broken") from None
 
     def _migrate(self, version: int) -> None:
+        """Bring the stored rows from schema ``version`` to this release's, a step at a time."""
         while version < SCHEMA_VERSION:
-            step = MIGRATIONS.get(version)
-            if step is None:
-                raise SchemaError(f"{self._place}: no migration from schema version {version}")
+            table, upgrade = _row_upgrade(version, str(self._place))
             with self.transaction():
-                step(self)
+                self._put(table, (upgrade(row) for row in self._select(table)))
                 self._put_meta("schema_version", version + 1)
             version += 1
 
@@ -497,9 +508,11 @@ class MilvusStorage(RowStore):
         return write_backup(Path(directory), self.schema_version(), rows)
 
     def restore(self, backup_file: Path) -> None:
-        """Replace everything stored with a backup's rows, as one transaction."""
+        """Replace everything stored with a backup's rows, as one transaction; the rows of
+        a backup of an older schema are upgraded on the way in."""
         with self._writing():
-            rows = read_backup(Path(backup_file), SCHEMA_VERSION)
+            version, rows = read_backup(Path(backup_file), SCHEMA_VERSION)
+            rows = upgraded(rows, version, str(backup_file))
             unknown = {name for name, _ in rows} - set(BACKED_UP)
             if unknown:
                 raise StorageError(f"{backup_file}: unknown tables {sorted(unknown)}")
@@ -510,3 +523,4 @@ class MilvusStorage(RowStore):
             shows = [codec.from_doc(Show, row["doc"]) for table, row in rows if table == "shows"]
             self._put("show_names", self._name_rows(shows))
             self._put_meta("embedder", self._fingerprint)
+            self._put_meta("schema_version", SCHEMA_VERSION)

@@ -56,8 +56,9 @@ def _create_unique(directory: Path, stem: str) -> tuple[Path, TextIO]:
             number += 1
 
 
-def read_backup(path: Path, schema_version: int) -> list[tuple[str, Row]]:
-    """Every (table, row) of a complete backup file made for ``schema_version``."""
+def read_backup(path: Path, newest: int) -> tuple[int, list[tuple[str, Row]]]:
+    """The schema version and every (table, row) of a complete backup file made by
+    this release or an older one (up to schema version ``newest``)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
         header, *body = (json.loads(line) for line in lines)
@@ -65,11 +66,12 @@ def read_backup(path: Path, schema_version: int) -> list[tuple[str, Row]]:
         raise StorageError(f"cannot read Milvus backup {path}: {exc}") from exc
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise StorageError(f"{path} is not a Sync2NAS Milvus backup")
-    if header.get("schema_version") != schema_version:
+    version = header.get("schema_version")
+    if not isinstance(version, int) or not 1 <= version <= newest:
         raise SchemaError(
-            f"{path} holds schema version {header.get('schema_version')}; "
-            f"this release restores version {schema_version}"
+            f"{path} holds schema version {version}; "
+            f"this release restores versions 1 to {newest}"
         )
     if not body or body[-1] != {"end": len(body) - 1}:
         raise StorageError(f"Milvus backup {path} is incomplete (no or wrong end line)")
-    return [(line["table"], line["row"]) for line in body[:-1]]
+    return version, [(line["table"], line["row"]) for line in body[:-1]]

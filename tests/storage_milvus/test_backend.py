@@ -203,3 +203,31 @@ def test_a_truncated_backup_is_refused_and_changes_nothing(
     with pytest.raises(StorageError, match="incomplete"):
         storage.restore(cut)
     assert storage.get_show(99) is not None and len(storage.list_shows()) == 6
+
+
+def _as_version_1(backup_file: Path) -> Path:
+    """The same backup as schema version 1 wrote it: no ``origin_country`` in show
+    documents, version 1 in the header and in the stored meta."""
+    lines = [json.loads(line) for line in backup_file.read_text().splitlines()]
+    lines[0]["schema_version"] = 1
+    for line in lines[1:-1]:
+        row = line["row"]
+        if line["table"] == "shows":
+            doc = json.loads(row["doc"])
+            del doc["origin_country"]
+            row["doc"] = json.dumps(doc)
+        elif line["table"] == "meta" and row.get("key") == "schema_version":
+            row["value"] = json.dumps(1) if isinstance(row["value"], str) else 1
+    old = backup_file.with_name("version-1.jsonl")
+    old.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return old
+
+
+def test_a_backup_of_an_older_schema_restores_and_is_migrated(
+    backup_file: Path, open_db: Open, tmp_path: Path
+) -> None:
+    other = open_db(uri=tmp_path / "other.db")
+    other.restore(_as_version_1(backup_file))
+    assert other.schema_version() == SCHEMA_VERSION
+    assert {s.origin_country for s in other.list_shows()} == {()}
+    assert len(other.list_shows()) == len(open_db().list_shows())
