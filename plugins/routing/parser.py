@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
-from sync2nas_core import ParsedName
+from sync2nas_core import ParsedName, title_words
 
 from . import patterns as rx
 
@@ -81,8 +82,8 @@ def parse_name(name: str) -> ParsedName:
                          absolute_episode=int(number), kind="episode")
     elif folders and leading:  # Show/01 - Episode Title.mkv: that title is the episode's
         parsed = replace(parsed, title=None)
-    for folder in reversed(folders):
-        if parsed.title and parsed.season is not None:
+    for index, folder in enumerate(reversed(folders)):
+        if index and parsed.title and parsed.season is not None:
             break
         context = _parse_one(folder)[0]
         if _numbered(context) and not _numbered(parsed):  # an obfuscated or bare file name
@@ -98,11 +99,20 @@ def _numbered(parsed: ParsedName) -> bool:
 
 
 def _with_folder(parsed: ParsedName, folder: ParsedName) -> ParsedName:
-    """``parsed`` completed from a folder above it: its title, and its season (or 0 for
-    ``Specials``) when the file gives episode numbers but no season."""
-    if not parsed.title and folder.title:
-        parsed = replace(parsed, title=folder.title, year=parsed.year or folder.year,
+    """``parsed`` completed from a folder above it: its title (also for a file whose title
+    glues the folder's words, ``CuerpoDeElite720p``) with its year and country; its season
+    (or 0 for ``Specials``) when the file gives episode numbers but no season; its episodes
+    when a video file gives none (a file is no season pack)."""
+    words = "".join(title_words(folder.title or ""))
+    file_words = title_words(parsed.title or "")
+    if words and (not file_words or len(file_words) == 1 and file_words[0].startswith(words)):
+        parsed = replace(parsed, title=folder.title)
+    if words and "".join(title_words(parsed.title or "")) == words:
+        parsed = replace(parsed, year=parsed.year or folder.year,
                          country=parsed.country or folder.country)
+    if folder.episodes and not parsed.episodes and parsed.extension in rx.VIDEO_EXTENSIONS:
+        parsed = replace(parsed, season=folder.season, episodes=folder.episodes,
+                         absolute_episode=folder.absolute_episode, kind=folder.kind)
     season = folder.season if folder.season is not None or folder.episodes else (
         0 if folder.kind == "special" else None)
     if parsed.season is None and season is not None and parsed.episodes:
@@ -215,6 +225,7 @@ def _leading_group(stem: str) -> tuple[str | None, str]:
 
 
 def _episode_marker(body: str, *, fansub: bool) -> _Marker | None:
+    last_season = None  # where the last season word before the tags starts, found once
     for pattern, kind, fansub_only in _EPISODE_MARKERS:
         if fansub_only and not fansub:
             continue
@@ -223,7 +234,10 @@ def _episode_marker(body: str, *, fansub: bool) -> _Marker | None:
                 year, month, day = match.group("year", "month", "day")
                 return _Marker(match.start(), match.end(), year=int(year),
                                air_date=f"{year}-{month}-{day}")
-            if _implausible(body, match, kind):
+            if kind == "absolute" and last_season is None:
+                last_season = max((found.start() for found in rx.SEASON_ONLY.finditer(
+                    body, 0, _tags_start(body))), default=-1)
+            if _implausible(body, match, kind, last_season or -1):
                 continue
             episodes = _episode_numbers(match.group("episode"), match.groupdict().get("more"))
             if kind == "absolute":
@@ -260,15 +274,18 @@ def _split_season_hundreds(
     return episodes
 
 
-def _implausible(body: str, match: re.Match[str], kind: str) -> bool:
-    """A year taken for an episode (``[2019]``, ``.2021.``) or a number that is the whole name."""
+def _implausible(body: str, match: re.Match[str], kind: str, last_season: int) -> bool:
+    """A year taken for an episode (``[2019]``, ``.2021.``), a number that is the whole name,
+    a season's (``Season 1-3``) or one before the season (``Adam-12 Season 1``)."""
     if kind == "compact":
         return bool(rx.YEAR.fullmatch(match.group("season") + match.group("episode")))
-    if kind == "absolute":
-        return bool(rx.YEAR.fullmatch(match.group("episode"))) or (
-            match.start() == 0 and not body[match.end():].strip()
-        )
-    return False
+    if kind != "absolute":
+        return False
+    start, end = match.span()
+    return bool(rx.YEAR.fullmatch(match.group("episode"))) \
+        or (start == 0 and not body[end:].strip()) \
+        or rx.SEASON_WORD_END.search(body, max(0, start - 12), start) is not None \
+        or last_season >= end
 
 
 def _bare_number(body: str) -> _Marker | None:
@@ -457,8 +474,10 @@ def _episode_numbers(first: str, more: str | None) -> tuple[int, ...]:
     return tuple(numbers)
 
 
+@lru_cache(maxsize=16)
 def _tags_start(body: str, *, years: bool = True) -> int:
-    """Where the title of a name without episode marker ends: first bracket or tech word."""
+    """Where the title of a name without episode marker ends: first bracket or tech word
+    (asked for by several readings of one body, so remembered)."""
     if not years:
         body = rx.PAREN_YEAR.sub(lambda m: " " * len(m.group(0)), body)
     starts = [len(body)]

@@ -24,6 +24,8 @@ _I = re.IGNORECASE
 _IX = re.IGNORECASE | re.VERBOSE
 _YEAR = r"(?:19[2-9]|20[0-4])\d"
 _SEASON_WORD = r"(?:seasons?|saison|temporada|temp|tem|staffel|stagione|seizoen|sezon|сезон)"
+#: Season words that need their number after them (``Series 4``: a title may end in "Series").
+_SEASON_WORD_BEFORE = rf"(?:{_SEASON_WORD}|series)"
 _EPISODE_WORD = (
     r"(?:episode|episodio|episódio|épisode|episodul|epi|ep|cap|capitulo|capítulo|folge"
     r"|aflevering|odcinek|серия|серии)"
@@ -69,7 +71,8 @@ TECH = re.compile(
     r"""(?<![a-z0-9])(?:\d{3,4}[pi]|\d{3,4}x\d{3,4}|4k|uhd|hdtv|pdtv|sdtv|hdtvrip|web|webrip
         |web-?dl|blu-?ray|bd|bdrip|brrip|bdremux|dvd|dvdrip|dvd5|dvd9|hdrip|x26[45]|h\.?26[45]
         |hevc|avc|xvid|divx|aac(?:2\.0)?|ac3|e-?ac3|flac|dts(?:-?hd)?|ddp?5\.1|truehd|atmos
-        |complete|proper|repack|internal|limited|multi|vostfr|subbed|dubbed|dual[ .\-]?audio
+        |(?:the[ .])?complete|proper|repack|internal|limited|multi|vostfr|subbed|dubbed
+        |dual[ .\-]?audio
         |10-?bit|8-?bit|hi10p?|hdr|remux|amzn|nf|dsnp|hmax|atvp|ws|dsr|uncensored)(?![a-z0-9])""",
     _IX,
 )
@@ -152,6 +155,8 @@ RANGE = re.compile(
     r"(?<=[ .])(?P<episode>\d{1,4})(?P<more>-\d{1,4}(?:[ .]?&[ .]?\d{1,4}-\d{1,4})*)"
     r"(?=$|[ .\[(])"
 )
+#: A season word just before a number: ``Season 1-3`` is no range of episodes.
+SEASON_WORD_END = re.compile(rf"{_SEASON_WORD_BEFORE}[ .\-]?$", _I)
 #: ``Show.S03E21.22``: the next episode written after a dot.
 DOTTED_NEXT = re.compile(r"\.(?P<episode>\d{2,3})(?![\dpi]|\.\d)", _I)
 #: ``FooBar 360``, ``Title.2005.211.Episode``: season and episode run together, read only
@@ -189,8 +194,9 @@ MORE_NUMBERS = re.compile(r"([-~&+,]?)\s?(?:e|ep|x|\d{1,2}x)?(\d{1,4})", _I)
 # -- season packs and seasons written beside the title -------------------------------
 SEASON_ONLY = re.compile(
     rf"""(?<![a-z0-9])(?:
-          s(?P<s1>\d{{1,2}})(?:d\d{{1,2}})?(?P<more1>(?:\s?(?:-|to|&|\+|,)\s?s?\d{{1,2}})*)
-        | {_SEASON_WORD}[ .\-]?(?P<s2>\d{{1,2}})(?:\s?of\s?\d{{1,2}})?
+          s(?P<s1>\d{{1,2}})(?:d\d{{1,2}})?
+          (?P<more1>(?:\s?(?:-|to|&|\+|,)\s?s?\d{{1,2}}|[ .]s\d{{1,2}})*)
+        | {_SEASON_WORD_BEFORE}[ .\-]?(?P<s2>\d{{1,2}})(?:\s?of\s?\d{{1,2}})?
           (?P<more2>(?:\s?(?:-|to|&|\+|,|\.(?!\d\d))\s?\d{{1,2}})*)
         | (?P<s3>\d{{1,2}}){_ORDINAL}?(?P<more3>\s(?:a|to|-)\s\d{{1,2}}{_ORDINAL}?)?
           [ .\-]{_SEASON_WORD}
@@ -200,7 +206,7 @@ SEASON_ONLY = re.compile(
     _IX,
 )
 #: The other seasons of a multi-season pack: ``-S07``, `` to 5``, ``&3``, ``,2,3``, ``.3.4``.
-MORE_SEASONS = re.compile(r"(-|to|a|&|\+|,|\.)\s?s?(\d{1,2})", _I)
+MORE_SEASONS = re.compile(r"(-|to|a|&|\+|,|\.|\s)\s?s?(\d{1,2})", _I)
 FOLLOWING_EPISODE = re.compile(
     r"[\s.\-]*(?:(?:episode|ep|e)[ .]?|(?!(?:480|576|720|1080|2160)(?!\d)))"
     r"(?P<episode>\d{1,4})(?:v\d)?(?![\w]|\.\d)",
@@ -211,7 +217,7 @@ FOLLOWING_EPISODE = re.compile(
 TITLE_SEASON = re.compile(
     rf"""(?:(?<![\s.(\-])[\s.(\-]++(?:
           s(?P<s1>\d{{1,2}})
-        | {_SEASON_WORD}[\s.]?(?P<s2>\d{{1,2}})(?:of\d{{1,2}})?
+        | {_SEASON_WORD_BEFORE}[\s.]?(?P<s2>\d{{1,2}})(?:of\d{{1,2}})?
         | (?P<s3>\d{{1,2}}){_ORDINAL}?[\s.]?{_SEASON_WORD}
         | シーズン\s?(?P<s4>\d{{1,2}})
         ) | 第\s?(?P<s5>\d{{1,2}})\s?季 | (?<=\s)(?P<s6>\d{{1,2}})\s?期
@@ -234,7 +240,7 @@ STRONG_TECH = re.compile(
 TITLE_YEAR = re.compile(rf"(?<![\s.(\[])[\s.(\[]++({_YEAR})[)\]]?$")
 TITLE_NOISE = re.compile(
     r"(?<![\s.\-])[\s.\-]++(?:(?:the\s)?(?:complete|full|integrale|completa|komplett)"
-    r"(?:\sseries)?|(?:hd\s)?remaster(?:ed)?|(?:19|20)\d\d[\s.\-]\d\d[\s.\-]\d\d)$",
+    r"(?:[\s.]series)?|(?:hd\s)?remaster(?:ed)?|(?:19|20)\d\d[\s.\-]\d\d[\s.\-]\d\d)$",
     _I,
 )
 TRAILING_TAGS = re.compile(r"(?<![\]\s])(?:\s*+\[[^\]\[]*+\])++\s*+$")

@@ -22,6 +22,9 @@ def reading(name: str) -> tuple[str | None, int | None, tuple[int, ...]]:
      "Quiet Harbour", 4, (2,)),
     ("Quiet Harbour Season 5/Quiet Harbour - Episode Without Number.mkv", "Quiet Harbour", 5, ()),
     ("[Grp] Paper Moon 210v1 [720p/MKV]", "Paper Moon", None, (210,)),
+    ("Quiet Harbour S03E08/Quiet Harbour S05.mkv", "Quiet Harbour", 3, (8,)),
+    ("Marea de Luz - Temporada 1 [HDTV 720p][Cap.113]/MareaDeLuz720p_113_xyz1.mkv",
+     "Marea de Luz", 1, (13,)),
 ])
 def test_a_path_is_read_from_its_file_and_then_its_folders(name, title, season, episodes):
     assert reading(name) == (title, season, episodes)
@@ -34,6 +37,10 @@ def test_a_path_is_read_from_its_file_and_then_its_folders(name, title, season, 
     ("Quiet.Harbour.Season.1&3.avi", "Quiet Harbour", (1, 3)),
     ("Quiet Harbour (Season 1,2&4) + Extras", "Quiet Harbour", (1, 2, 4)),
     ("Quiet Harbour 1ª a 3ª Temporada Completa [720p]", "Quiet Harbour", (1, 2, 3)),
+    ("Quiet Harbour Seasons 2-4 Complete 1080p", "Quiet Harbour", (2, 3, 4)),
+    ("Quiet Harbour (2004) Season 1-3", "Quiet Harbour", (1, 2, 3)),
+    ("Quiet.Harbour.S01.S02.S03.1080p.WEB-DL", "Quiet Harbour", (1, 2, 3)),
+    ("Quiet.Harbour.Complete.Series.S01-S03.DVDRip", "Quiet Harbour", (1, 2, 3)),
 ])
 def test_multi_season_packs_give_every_season_and_no_episode(name, title, seasons):
     parsed = parse_name(name)
@@ -50,6 +57,8 @@ def test_multi_season_packs_give_every_season_and_no_episode(name, title, season
     ("Quiet.Harbour.Season.2of4.Complete.HDTV", "Quiet Harbour", 2),
     ("Quiet.Harbour.INTEGRALE.Saison.3.FRENCH.1080p-GRP", "Quiet Harbour", 3),
     ("Quiet Harbour Seasons 6 Complete", "Quiet Harbour", 6),
+    ("Quiet Harbour Series 4 720p HDTV", "Quiet Harbour", 4),
+    ("Harbour-12 1968 Season 1 Complete x264", "Harbour-12", 1),
 ])
 def test_one_season_packs_invent_no_episode(name, title, season):
     parsed = parse_name(name)
@@ -113,3 +122,9 @@ def test_compact_codes_and_ranges(name, title, season, episodes):
 ])
 def test_an_absolute_number_before_the_season_marker_is_not_title(name, title, season, episodes):
     assert reading(name) == (title, season, episodes)
+
+
+def test_a_file_takes_the_year_of_a_folder_with_its_title():
+    parsed = parse_name("Quiet Harbour 1968 Season 1/Quiet Harbour S01E02 Nets.mkv")
+    assert (parsed.title, parsed.year, parsed.season, parsed.episodes) == (
+        "Quiet Harbour", 1968, 1, (2,))

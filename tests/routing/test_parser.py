@@ -183,7 +183,8 @@ def test_parsed_names_are_plain_values():
 
 #: Names a backtracking pattern would rescan from every position: quadratic time if one did.
 HOSTILE_UNITS = ["(2019) ", ".2019.", "(.2019", "[1]", "] [", "[a] [", "  complete", "01-", "a.b.",
-                 "(a)", "[", "(", ".", "-", " .", "--", "Season 2 ", "1&", "【a】", "s01-", "E01-"]
+                 "(a)", "[", "(", ".", "-", " .", "--", "Season 2 ", "1&", "【a】", "s01-", "E01-",
+                 "a-1 Season 2 ", "Season 1-"]
 
 
 def hostile(unit: str, length: int) -> str:
