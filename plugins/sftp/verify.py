@@ -11,6 +11,7 @@ CRC32 of the content and is checked whatever ``verify`` says.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import os
@@ -37,6 +38,8 @@ DATE = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
 SHA256 = "sha256:"
 #: Bytes of quoted paths per ``sha256sum`` command (far below any server's limits).
 COMMAND_BYTES = 32 * 1024
+#: Commands running at once (each an SSH session; OpenSSH allows 10 per connection).
+COMMANDS = 4
 #: Bytes read at a time when a resumed part's existing prefix is hashed.
 READ_BLOCK = 4 * 1024 * 1024
 
@@ -110,7 +113,8 @@ class Check:
 
 class ServerHashes:
     """The server's SHA-256 of remote files, by ``sha256sum`` over exec channels of the
-    pool's connections; concurrent requests share one command. When the server runs no
+    pool's connections; concurrent requests share one command, and at most
+    :data:`COMMANDS` run at once. When the server runs no
     commands (exec refused, ``sha256sum`` missing, an SFTP-only account), ``warn`` is
     told once why and every later answer is None."""
 
@@ -119,6 +123,7 @@ class ServerHashes:
         self.warn = warn
         self.unavailable: str | None = None
         self.batches: Batcher[str, str | None] = Batcher(self._batch)
+        self.running = asyncio.Semaphore(COMMANDS)
 
     async def sha256(self, path: str, *, alone: bool = False) -> str | None:
         """``path``'s SHA-256 (hex), or None when the server cannot tell. ``alone``: in
@@ -136,17 +141,17 @@ class ServerHashes:
 
     async def _batch(self, paths: list[str]) -> list[str | None]:
         found: dict[str, str] = {}
-        for chunk in _chunks(paths):
-            if self.unavailable:
-                break
-            found.update(await self._run(chunk))
+        for answer in await asyncio.gather(*(self._run(chunk) for chunk in _chunks(paths))):
+            found.update(answer)
         return [found.get(path) for path in paths]
 
     async def _run(self, paths: list[str]) -> dict[str, str]:
         import asyncssh
 
         command = "sha256sum -- " + " ".join(shlex.quote(path) for path in paths)
-        async with self.pool.ssh() as conn:
+        async with self.running, self.pool.ssh() as conn:
+            if self.unavailable:
+                return {}
             try:
                 result = await conn.run(command, input="", errors="replace")
             except asyncssh.ChannelOpenError as exc:

@@ -6,6 +6,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
+from sync2nas_plugins.sftp import verify
+
 from .conftest import Site, digest
 
 MTIME, TOUCHED = 1_600_000_000, 1_700_000_000
@@ -75,4 +79,21 @@ def test_a_dry_run_tells_what_it_would_keep_and_writes_nothing(site: Site) -> No
     result = site.run("download-from-remote")
     assert "pulled 0 files" in result.output
     assert "1 unchanged (touched), 1 touched, not pulled" in result.output
+    assert {r.mtime for r in site.records().values()} == {TOUCHED}
+
+
+def test_many_touched_files_are_hashed_in_several_commands(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(verify, "COMMAND_BYTES", 300)  # a few paths per sha256sum
+    site.write_config(verify="sha256")
+    files = [site.add(f"tv/Show/e{index:02}.mkv", 1000 + index, mtime=MTIME)
+             for index in range(20)]
+    assert "pulled 20 files" in site.run("download-from-remote").output
+    for path in files:
+        os.utime(path, (TOUCHED, TOUCHED))
+    files[7].write_bytes(os.urandom(1007))  # same size, new content
+    os.utime(files[7], (TOUCHED, TOUCHED))
+    result = site.run("download-from-remote")
+    assert "pulled 1 file (" in result.output and "19 unchanged (touched)" in result.output
+    assert "warning" not in result.output, result.output
     assert {r.mtime for r in site.records().values()} == {TOUCHED}
