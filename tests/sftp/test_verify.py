@@ -204,3 +204,24 @@ def test_sha256sum_lines_and_crc_tags_are_read_exactly() -> None:
     assert crc_tag("/r/Show (0badf00d).mkv") == 0x0BADF00D
     assert crc_tag("/r/[ABCD1234]/Show [20240315].mkv") is None  # a date; folders ignored
     assert crc_tag("/r/Show [ABCD1234).mkv") is None
+
+
+class Toucher(Rewriter):
+    """A progress that gives the remote file a new mtime as its first bytes arrive."""
+
+    def advanced(self, path: str, nbytes: int) -> None:
+        self.received += nbytes
+        if self.received and not self.versions:
+            os.utime(self.remote, (MTIME + 60, MTIME + 60))
+            self.versions.append(b"")
+
+
+@pytest.mark.parametrize("verify", ["none", "size"])
+def test_verify_none_skips_the_size_and_mtime_checks(
+        site: Site, caplog: pytest.LogCaptureFixture, verify: str) -> None:
+    remote = site.add("tv/a.mkv", SIZE, mtime=MTIME)
+    site.write_config(verify=verify)
+    assert pull(site, Toucher(remote, times=1)).downloaded
+    restarted = "changed on the server during the transfer" in caplog.text
+    assert restarted is (verify == "size")
+    assert site.records()[str(remote)].mtime == (MTIME if verify == "none" else MTIME + 60)
