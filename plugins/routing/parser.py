@@ -31,6 +31,7 @@ from functools import lru_cache
 from sync2nas_core import ParsedName, title_words
 
 from . import patterns as rx
+from .groups import tail_group
 
 #: Characters at the end of a title read when looking for the next piece to cut.
 _SUFFIX_WINDOW = 64
@@ -164,8 +165,8 @@ def _parse_one(name: str) -> tuple[ParsedName, bool]:
         season=season,
         episodes=episodes,
         absolute_episode=absolute,
-        year=marker.year or title_year or _paren_year(body[marker.start:]),
-        release_group=group if group is not None else _scene_group(body[marker.end:]),
+        year=marker.year or title_year or _tail_year(body, marker, season),
+        release_group=group if group is not None else tail_group(body[marker.end:]),
         resolution=_resolution(body),
         extension=extension,
         crc32=crc32,
@@ -209,7 +210,7 @@ def _leading_group(stem: str) -> tuple[str | None, str]:
         parenthesized = match.group(3) is not None
         if text.isdigit() or rx.SXXEXX.fullmatch(text) or rx.NXNN.fullmatch(text):
             break
-        if not text or rx.TECH.fullmatch(text) or rx.WEBSITE.search(text):
+        if not text or rx.TECH.fullmatch(text) or rx.WEBSITE.search(text.strip(". ")):
             body = rest
         elif group is None and not parenthesized:
             group, body = text, rest
@@ -573,18 +574,13 @@ def _undot(text: str) -> str:
     )
 
 
-def _paren_year(text: str) -> int | None:
-    match = rx.PAREN_YEAR.search(text)
+def _tail_year(body: str, marker: _Marker, season: int | None) -> int | None:
+    """The year of a name whose title has none: a season that is a year (``S2014E18``,
+    ``1940x01``), else the first year after the marker (``S01E01.2008.BluRay``)."""
+    if season is not None and rx.YEAR.fullmatch(str(season)):
+        return season
+    match = rx.YEAR.search(body, marker.end)
     return int(match.group(1)) if match else None
-
-
-def _scene_group(tail: str) -> str | None:
-    """``...x264-GRP`` (trailing ``[ettv]`` style tags ignored)."""
-    tail = rx.TRAILING_TAGS.sub("", tail).rstrip()
-    match = rx.GROUP_SUFFIX.search(tail)
-    if match is None or rx.NOT_GROUP.fullmatch(match.group("group")):
-        return None
-    return match.group("group")
 
 
 def _resolution(body: str) -> str | None:

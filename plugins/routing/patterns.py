@@ -59,7 +59,6 @@ LEADING_TAG = re.compile(r"^\s*(?:\[([^\]]*)\]|【([^】]*)】|\(([^)]*)\))[\s_.
 CRC32 = re.compile(r"[\[(]([0-9a-f]{8})[\])]", _I)
 WEBSITE = re.compile(r"^www\.|\.(?:com|org|net|nu|to|cc|io|info|tv|me|ru|se)$", _I)
 LATIN = re.compile(r"[a-z]", _I)
-GROUP_SUFFIX = re.compile(r"(?<=[a-z0-9\])])-(?P<group>[a-z0-9][a-z0-9_]*)$", _I)
 NOT_GROUP = re.compile(r"(?:dl|rip|hd|sd|web|x26[45]|h26[45]|aac|ac3|e\d+|\d+p?)", _I)
 RESOLUTION = re.compile(
     r"(?<![a-z0-9])(?:(\d{3,4})([pi])|(\d{3,4})\s?[x×*]\s?(\d{3,4})|(4k|uhd))(?![a-z0-9])", _I

@@ -81,6 +81,11 @@ def test_absolute_episode_only_without_a_season(name, absolute):
     ("2001.A.Space.Odyssey.1968.1080p.BluRay.x264.mkv", 1968),
     ("1883.S01E10.1080p.WEB.h264-GRP.mkv", None),
     ("[SubsPlease] Frieren - 01 (1080p) [1A2B3C4D].mkv", None),
+    ("Marsh.Lights.S2014E07.720p.HDTV", 2014),
+    ("Marsh Lights 1965x02 The Old Mill.mkv", 1965),
+    ("Marsh.Lights.S01E01.2008.BluRay.1080p-GRP", 2008),
+    ("Marsh.Lights.4.Sezon.7.Bolum.2021.1080p.WEB-DL", 2021),
+    ("Болотные огни / Marsh Lights / Сезон 4 [2017, WEBRip 1080p]", 2017),
 ])
 def test_year(name, year):
     assert parse_name(name).year == year
@@ -97,6 +102,24 @@ def test_year(name, year):
     ("[720p] The Lantern Keepers Season 1", None),
     ("Show.Name.S01E01.720p.WEB-DL", None),
     ("Stranger Things - S04E09 - Chapter Nine The Piggyback.mkv", None),
+    ("Marsh.Lights.S01E05.720p.HDTV.x264-FEN-Obfuscated", "FEN"),
+    ("Marsh.Lights.S01E05.1080p.WEB.h264-fen-sample.mkv", "fen"),
+    ("Marsh.Lights.S01E05.1080p.WEB.h264-FEN.proof", "FEN"),
+    ("Marsh.Lights.S01E05.720p.HDTV.x264-MARSH-CREW.mkv", "MARSH-CREW"),
+    ("Marsh.Lights.S01E05.720p.WEB-DL.DD5.1.H.264-FEN", "FEN"),
+    ("Marsh.Lights.S01E05.720p.WMV-FEN", "FEN"),
+    ("Marsh.Lights.S01E05.HDTV.x264-[FEN].mp4", "FEN"),
+    ("Marsh.Lights.S01E05.HDTV.XviD.FEN", "FEN"),
+    ("Marsh.Lights.S01E05.480p.BDRip.Ukr.fen", "fen"),
+    ("Marsh Lights S01E05 [H264 - Ita Aac] HDTVMux by Fen", "Fen"),
+    ("Marsh.Lights.S01E05.720p.HDTV.x264.5.1Ch.-.Fen", "Fen"),
+    ("Marsh_Lights_Ep05_[720p,BluRay,x264]_-_FEN.mkv", "FEN"),
+    ("Marsh Lights - 05 [Fen][ABCDEF12].mkv", "Fen"),
+    ("Marsh Lights - 05 (Blu-Ray 1080p) [Fen]", "Fen"),
+    ("[.www.example.com.].-.Marsh.Lights.S01E05.1080p.x265-FEN", "FEN"),
+    ("Marsh Lights - S01E05 - Reeds - [HDTV-720p]", None),
+    ("Marsh Lights - 05 [1080p][END]", None),
+    ("Marsh.Lights.S01E05.720p.HDTV.x264.ITA.ENG", None),
 ])
 def test_release_group(name, group):
     assert parse_name(name).release_group == group
