@@ -58,7 +58,7 @@ def fold(text: Any) -> str:
     return "".join(c for c in decomposed.casefold() if c.isalnum())
 
 
-_LOOSE_TAIL = re.compile(r"[\W_]+(?:(?:19|20)\d\d|us|uk|au|nz|ca|s\d{1,2})$", re.I)
+_LOOSE_TAIL = re.compile(r"[\W_]+(?:(?:19|20)\d\d|us|uk|au|nz|ca|s\d{1,2})[)\]]?$", re.I)
 
 
 def title_keys(title: Any, loose: bool) -> set[str]:

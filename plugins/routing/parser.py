@@ -37,7 +37,7 @@ from .groups import tail_group
 _SUFFIX_WINDOW = 64
 #: Largest multi-episode range expanded into single numbers (``01-12`` batch).
 MAX_RANGE = 400
-_TRIM = " .-–([{~,/|"
+_TRIM = " .-–([{~,/|★☆"
 
 #: Episode markers in the order they are tried: (pattern, kind, only in fansub names).
 _EPISODE_MARKERS: tuple[tuple[re.Pattern[str], str, bool], ...] = (
@@ -130,6 +130,7 @@ def _parse_one(name: str) -> tuple[ParsedName, bool]:
     stem = rx.CAP_RANGE.sub(r"\1-\2", stem)
     stem = rx.CJK_ORDINAL.sub(lambda m: f"第{_cjk_number(m.group(1))}", stem.replace("_", " "))
     stem = stem[rx.LEADING_WEBSITE.match(stem).end():] if rx.LEADING_WEBSITE.match(stem) else stem
+    stem = rx.STARRED.sub(lambda m: " " if rx.NOT_TITLE_TAG.search(m.group()) else m.group(), stem)
     crc32 = _crc32(stem)
     group, body = _leading_group(stem)
     fansub = group is not None or crc32 is not None
@@ -153,7 +154,8 @@ def _parse_one(name: str) -> tuple[ParsedName, bool]:
     title, title_season, title_year, country = _clean_title(body[title_start:title_end],
                                                             special)
     season = marker.season if marker.season is not None else title_season
-    episodes = _split_season_hundreds(season, marker.episodes, body[marker.start:marker.end])
+    season, episodes = _split_season_hundreds(season, marker.episodes,
+                                              body[marker.start:marker.end])
     kind = _kind(season, marker, special, movie)
     title = _front_article(_latin_part(title))
     if title is None and group is not None and rx.LATIN.search(group):  # [Title][07]
@@ -210,12 +212,13 @@ def _leading_group(stem: str) -> tuple[str | None, str]:
         parenthesized = match.group(3) is not None
         if text.isdigit() or rx.SXXEXX.fullmatch(text) or rx.NXNN.fullmatch(text):
             break
-        if not text or rx.TECH.fullmatch(text) or rx.WEBSITE.search(text.strip(". ")):
+        if not text or rx.TECH.fullmatch(text) or rx.WEBSITE.search(text.strip(". ")) \
+                or rx.NOT_TITLE_TAG.search(text):
             body = rest
         elif group is None and not parenthesized:
             group, body = text, rest
         elif all_tags or rx.NUMBER_TAG.match(rest) or rest[:1].isdigit():  # [Grp][Title][01]
-            if rx.LATIN.search(text):
+            if rx.LATIN.search(text) or rx.NUMBER_TAG.match(rest):  # [Grp][静かな港][07]
                 return group, f"{text} {rest}"
             body = rest
         elif not parenthesized:  # a second group tag: [Grp]_[Encoder]_Title
@@ -268,11 +271,14 @@ def _repeated_episodes(
 
 def _split_season_hundreds(
     season: int | None, episodes: tuple[int, ...], marker_text: str
-) -> tuple[int, ...]:
-    """Spanish ``Temporada 15 [Cap.1503]`` numbers episodes season*100 + episode."""
-    if season and episodes and marker_text[:3].lower() == "cap" and episodes[0] // 100 == season:
-        return tuple(episode % 100 for episode in episodes)
-    return episodes
+) -> tuple[int | None, tuple[int, ...]]:
+    """Spanish ``Temporada 15 [Cap.1503]`` numbers episodes season*100 + episode; with no
+    season given, ``Cap.207`` is season 2, episode 7."""
+    if not episodes or marker_text[:3].lower() != "cap" or episodes[0] < 100:
+        return season, episodes
+    if season is None or episodes[0] // 100 == season:
+        return episodes[0] // 100, tuple(episode % 100 for episode in episodes)
+    return season, episodes
 
 
 def _implausible(body: str, match: re.Match[str], kind: str, last_season: int) -> bool:
@@ -426,7 +432,7 @@ def _latin_part(title: str | None) -> str | None:
         return title
     blocks: list[list[str]] = [[]]
     latin = None
-    for word in title.split():
+    for word in title.replace("/", " / ").split():
         word_latin = None if not any(c.isalpha() for c in word) else (
             rx.NON_LATIN_LETTER.search(word) is None)
         if word_latin is not None and latin is not None and word_latin != latin:

@@ -124,7 +124,7 @@ EPISODE_AFTER = re.compile(
     rf"(?<![a-z0-9])(?P<episode>\d{{1,4}})[ .]?{_EPISODE_WORD_AFTER}(?![a-z])", _I
 )
 BRACKET_EPISODE = re.compile(
-    r"[\[(](?P<episode>\d{1,4})(?:v\d)?(?P<more>(?:\s?[-~]\s?\d{1,4})?)(?:\s?end)?[\])]", _I
+    r"[\[(【](?P<episode>\d{1,4})(?:v\d)?(?P<more>(?:\s?[-~]\s?\d{1,4})?)(?:\s?end|完)?[\])】]", _I
 )
 #: ``Show.103.HDTV``: old scene numbering, only when a source or codec follows.
 COMPACT = re.compile(
@@ -177,6 +177,10 @@ LEADING_WEBSITE = re.compile(
 )
 #: ``Simpsons, The``: an article written after the title.
 TRAILING_ARTICLE = re.compile(r"^(?P<title>.+?),[\s.]*(?P<article>the|a|an)$", _I)
+#: ``★10月新番★``: a decoration marked by stars (a title such as ``★Golden Time★`` is kept).
+STARRED = re.compile(r"★[^★\[\]【】]*+★?")
+#: What a fansub tag says beside the title: new this season, a language, a format.
+NOT_TITLE_TAG = re.compile(r"新番|^[简繁簡體体中日英文字幕内內封外挂掛双雙语語版]+$")
 #: The start of a tag that holds an episode number: ``[07]``, ``[Ep.24]``, ``(01-04)``.
 NUMBER_TAG = re.compile(r"[\[【(]\s*(?:ep\.?\s?|第)?\d", _I)
 #: A bracketed or parenthesized block (no nesting), removed to see the text outside tags.

@@ -128,3 +128,24 @@ def test_a_file_takes_the_year_of_a_folder_with_its_title():
     parsed = parse_name("Quiet Harbour 1968 Season 1/Quiet Harbour S01E02 Nets.mkv")
     assert (parsed.title, parsed.year, parsed.season, parsed.episodes) == (
         "Quiet Harbour", 1968, 1, (2,))
+
+
+@pytest.mark.parametrize(("name", "title", "episodes"), [
+    ("【字幕组】★10月新番★[静かな港/Quiet Harbour][07][720p][简体][MP4]", "Quiet Harbour", (7,)),
+    ("【字幕组】 ★04月新番 【静かな港 Second】【Quiet Harbour】【07】 【END】GB MP4_720P",
+     "Quiet Harbour", (7,)),
+    ("[字幕组][10月新番][静かな港][07][720P][BIG5][MP4]", "静かな港", (7,)),
+    ("[字幕组][静かな港_Quiet Harbour][13完][繁体][720P][MP4]", "Quiet Harbour", (13,)),
+    ("【Grp】★Quiet Harbour★[24][GB][720P_MP4]", "Quiet Harbour", (24,)),
+])
+def test_fansub_tags_around_a_cjk_title(name, title, episodes):
+    assert reading(name) == (title, None, episodes)
+
+
+@pytest.mark.parametrize(("name", "season", "episodes"), [
+    ("Quiet Harbour [HDTV][Cap.402](example.com).avi", 4, (2,)),
+    ("Quiet Harbour Cap.207", 2, (7,)),
+    ("Quiet Harbour Cap 12", None, (12,)),
+])
+def test_a_spanish_cap_number_holds_its_season(name, season, episodes):
+    assert reading(name) == ("Quiet Harbour", season, episodes)
