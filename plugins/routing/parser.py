@@ -151,6 +151,8 @@ def _parse_one(name: str) -> tuple[ParsedName, bool]:
     title_start, title_end = marker.title_span or (0, marker.start)
     if (tech := rx.STRONG_TECH.search(body, title_start + 1, title_end)) is not None:
         title_end = tech.start()
+    if (paren := rx.PAREN_TITLE_END.search(body, title_start + 1, title_end)) is not None:
+        title_end = paren.end()
     title, title_season, title_year, country = _clean_title(body[title_start:title_end],
                                                             special)
     season = marker.season if marker.season is not None else title_season
@@ -300,7 +302,8 @@ def _bare_number(body: str) -> _Marker | None:
     last = None
     for match in rx.BARE.finditer(body, 0, _tags_start(body, years=False)):
         number = match.group("episode")
-        if match.start() > 0 and number != "0" and not rx.YEAR.fullmatch(number):
+        if match.start() > 0 and number != "0" and not rx.YEAR.fullmatch(number) \
+                and not rx.SEASON_WORD_END.search(body, max(0, match.start() - 12), match.start()):
             last = match
     if last is None:
         return None

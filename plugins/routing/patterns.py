@@ -27,7 +27,7 @@ _SEASON_WORD = r"(?:seasons?|saison|temporada|temp|tem|staffel|stagione|seizoen|
 #: Season words that need their number after them (``Series 4``: a title may end in "Series").
 _SEASON_WORD_BEFORE = rf"(?:{_SEASON_WORD}|series)"
 _EPISODE_WORD = (
-    r"(?:episode|episodio|episódio|épisode|episodul|epi|ep|cap|capitulo|capítulo|folge"
+    r"(?:episodes?|episodio|episódio|épisode|episodul|epi|ep|cap|capitulo|capítulo|folge"
     r"|aflevering|odcinek|серия|серии)"
 )
 #: Episode words written after their number: ``7.Bolum`` (Turkish), ``5 серия``.
@@ -240,6 +240,9 @@ STRONG_TECH = re.compile(
         |[xh]\.?26[45]|hevc|xvid|divx|audio[ .](?:latino|castellano))(?![a-z0-9])""",
     _IX,
 )
+#: ``Title (US) - Episode Title S02E09``: a year or country in brackets, then a dash, ends
+#: the title (what follows is the episode's).
+PAREN_TITLE_END = re.compile(rf"\((?:{_YEAR}|US|UK|AU|NZ|CA)\)(?=[\s.]++-[\s.])")
 TITLE_YEAR = re.compile(rf"(?<![\s.(\[])[\s.(\[]++({_YEAR})[)\]]?$")
 TITLE_NOISE = re.compile(
     r"(?<![\s.\-])[\s.\-]++(?:(?:the\s)?(?:complete|full|integrale|completa|komplett)"

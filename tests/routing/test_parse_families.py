@@ -59,6 +59,7 @@ def test_multi_season_packs_give_every_season_and_no_episode(name, title, season
     ("Quiet Harbour Seasons 6 Complete", "Quiet Harbour", 6),
     ("Quiet Harbour Series 4 720p HDTV", "Quiet Harbour", 4),
     ("Harbour-12 1968 Season 1 Complete x264", "Harbour-12", 1),
+    ("[Grp] Quiet Harbour Season 2 [BD 1080p][Batch]", "Quiet Harbour", 2),
 ])
 def test_one_season_packs_invent_no_episode(name, title, season):
     parsed = parse_name(name)
@@ -149,3 +150,12 @@ def test_fansub_tags_around_a_cjk_title(name, title, episodes):
 ])
 def test_a_spanish_cap_number_holds_its_season(name, season, episodes):
     assert reading(name) == ("Quiet Harbour", season, episodes)
+
+
+@pytest.mark.parametrize(("name", "title", "season", "episodes"), [
+    ("Quiet Harbour (US) - Low Tide S02E09 hdtv", "Quiet Harbour", 2, (9,)),
+    ("Quiet Harbour (2010) - Nets - 05", "Quiet Harbour", None, (5,)),
+    ("Quiet Harbour Season 01 Episodes 01-03", "Quiet Harbour", 1, (1, 2, 3)),
+])
+def test_the_title_ends_before_the_episode_title(name, title, season, episodes):
+    assert reading(name) == (title, season, episodes)
