@@ -85,7 +85,7 @@ def test_to_record_is_flat_and_plain():
     assert list(record) == [
         "tmdb_id", "name", "sys_name", "aliases", "kind", "library_path", "first_air_date",
         "last_air_date", "year", "status", "overview", "season_count", "episode_count",
-        "external_ids", "created_at", "updated_at",
+        "external_ids", "created_at", "updated_at", "origin_country",
     ]
     assert record["kind"] == "anime" and type(record["kind"]) is str
     assert record["aliases"] == ["進撃の巨人", "AoT, Season 1"]
