@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import threading
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ from .hostkeys import known_hosts_line
 
 PACK = "tv/Breaking.Bad.S01.720p.BluRay.x264-DEMAND"
 #: Remote path -> size in KiB. The second copy of episode 1 is byte-identical to the first.
-RELEASES = {
+#: ``{crc}`` stands for the CRC32 of the file's bytes, as fansub groups tag their releases.
+RELEASE_SIZES = {
     "tv/Breaking.Bad.S01E01.720p.BluRay.x264-DEMAND.mkv": 384,
     "tv/Breaking.Bad.S01E02E03.720p.BluRay.x264-DEMAND.mkv": 512,
     "tv/Breaking.Bad.S00E01.Good.Cop.Bad.Cop.720p.WEB.x264-GRP.mkv": 128,
@@ -29,8 +31,8 @@ RELEASES = {
     f"{PACK}/Breaking.Bad.S01.720p.BluRay.x264-DEMAND.nfo": 1,
     f"{PACK}/Sample/breaking.bad.s01e04.sample.mkv": 32,
     "tv/mirror/Breaking.Bad.S01E01.720p.BluRay.x264-DEMAND.mkv": 384,
-    "anime/[SubsPlease] One Piece - 0885 (1080p) [4F2A9C1B].mkv": 256,
-    "anime/[SubsPlease] One Piece - 0886 (1080p) [9E1D7A20].mkv": 256,
+    "anime/[SubsPlease] One Piece - 0885 (1080p) [{crc}].mkv": 256,
+    "anime/[SubsPlease] One Piece - 0886 (1080p) [{crc}].mkv": 256,
     "anime/[Erai-raws] Attack on Titan - 05 [1080p][Multiple Subtitle].mkv": 256,
 }
 
@@ -41,11 +43,20 @@ def content(relative: str, kib: int) -> bytes:
     return (seed * (kib * 1024 // len(seed) + 1))[: kib * 1024]
 
 
+def releases() -> dict[str, bytes]:
+    """Remote path -> bytes, with each ``{crc}`` filled in with the bytes' CRC32."""
+    tree = {}
+    for pattern, kib in RELEASE_SIZES.items():
+        data = content(pattern, kib)
+        tree[pattern.format(crc=f"{zlib.crc32(data):08X}")] = data
+    return tree
+
+
 def write_tree(root: Path) -> None:
-    for relative, kib in RELEASES.items():
+    for relative, data in releases().items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content(relative, kib))
+        path.write_bytes(data)
 
 
 class DemoSftpServer:
