@@ -158,14 +158,14 @@ class ServerHashes:
                 self._give_up(f"the server refused to run a command ({exc.reason})")
                 return {}
         found = parse_sha256sum(str(result.stdout or ""))
-        errors = str(result.stderr or "").strip().splitlines()
-        file_errors = result.exit_status == 1 and all(
-            line.startswith("sha256sum: ") for line in errors)
-        if result.exit_status == 0 and found.keys() >= set(paths) or file_errors and errors:
-            for line in errors:
+        errors = str(result.stderr or "").strip().splitlines()  # a login script's too
+        refusals = [line for line in errors if line.startswith("sha256sum: ")]
+        if result.exit_status == 0 and found.keys() >= set(paths) or \
+                result.exit_status == 1 and refusals:  # some files: gone, unreadable
+            for line in refusals:
                 log.warning("no server hash: %s", line)
             return found
-        why = errors[0][:200] if errors else "no hashes in its answer"
+        why = errors[-1][:200] if errors else "no hashes in its answer"
         self._give_up(f"sha256sum on the server failed (exit status {result.exit_status}: "
                       f"{why})")
         return {}
