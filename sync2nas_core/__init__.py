@@ -40,6 +40,7 @@ from .names import (
 )
 from .pipeline import Downloaded, Pipeline, RunSummary
 from .records import from_record, name_key, to_record, utc_now, utc_stamp
+from .signals import StopFlag, Stoppable, stop_on_signals
 from .sources import DownloadSummary, RouteOutcome, Router, Source, SourceListing
 from .storage import (
     SCHEMA_VERSION,
@@ -74,6 +75,8 @@ __all__ = [
     "RouterType",
     "RunSummary",
     "Source",
+    "StopFlag",
+    "Stoppable",
     "SourceListing",
     "SCHEMA_VERSION",
     "ConfigKey",
@@ -118,6 +121,7 @@ __all__ = [
     "printable",
     "replace_invalid",
     "safe_name",
+    "stop_on_signals",
     "shorten",
     "starts_words",
     "title_words",

@@ -8,7 +8,6 @@ name; the pipeline reaches them only through the protocols in :mod:`.sources`.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from .app import App
 from .locks import LockedError, run_lock
 from .models import DownloadRecord, RemoteEntry
 from .names import printable
+from .signals import StopFlag
 from .sources import DownloadSummary, RouteOutcome, Router, Source
 from .storage import Storage
 from .text import plural
@@ -113,7 +113,7 @@ class Pipeline:
         self.app = app
         self.show_progress = show_progress
         self.incoming = Path(app.config.get("Transfers", "incoming"))
-        self._stop = threading.Event()
+        self._stop = StopFlag()
 
     @classmethod
     def from_config(
@@ -138,11 +138,11 @@ class Pipeline:
     # -- stopping -----------------------------------------------------------
     def stop(self) -> None:
         """Finish the file in flight, then start no other (safe from a signal handler)."""
-        self._stop.set()
+        self._stop.stop()
 
     @property
     def stopping(self) -> bool:
-        return self._stop.is_set()
+        return self._stop.stopping
 
     def wait(self, seconds: float) -> None:
         """Sleep ``seconds``, or less when :meth:`stop` is called meanwhile."""
@@ -219,12 +219,12 @@ class Pipeline:
             self.app.notify("file_downloaded", record=record)
 
         summary = source.download(storage, self.incoming, on_downloaded=arrived,
-                                  should_stop=self._stop.is_set,
+                                  should_stop=lambda: self.stopping,
                                   show_progress=self.show_progress)
         return Downloaded(records, summary)
 
     def _route(self, storage: Storage, paths: Sequence[Path] | None = None) -> list[RouteOutcome]:
-        return self.router().route(storage, self.incoming, paths, should_stop=self._stop.is_set)
+        return self.router().route(storage, self.incoming, paths, should_stop=lambda: self.stopping)
 
     @staticmethod
     def _add_download(summary: RunSummary, downloaded: Downloaded) -> None:

@@ -2,65 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import signal
-import sys
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection
 from pathlib import Path
-from types import FrameType
-from typing import NoReturn
 
 import click
 
 from .app import App
 from .locks import LockedError
 from .pipeline import STILL_FAILING, Pipeline, RunSummary
+from .signals import stop_on_signals
 
 log = logging.getLogger("sync2nas")
 
 FAILED = 1
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-
-
-@contextmanager
-def stop_on_signals(pipeline: Pipeline) -> Iterator[None]:
-    """First SIGTERM/SIGINT: finish the file in flight, start no other. Second: stop now
-    (:func:`stop_now`)."""
-    previous = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
-
-    def request_stop(signum: int, frame: FrameType | None) -> None:
-        if pipeline.stopping:
-            stop_now(signum)
-        click.echo(f"{signal.Signals(signum).name}: stopping after the file in flight "
-                   "(again to stop at once; unfinished files resume next run)", err=True)
-        pipeline.stop()
-
-    for signum in STOP_SIGNALS:
-        signal.signal(signum, request_stop)
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-
-def stop_now(signum: int) -> NoReturn:
-    """Exit at once with 128 + ``signum`` (130 for SIGINT, 143 for SIGTERM, as a shell
-    reports them), awaiting nothing in flight: partial files stay for the next run to
-    resume and records stay unfinished, as after a kill, which every step survives."""
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):  # a write this signal interrupted
-            stream.flush()
-    message = (f"{signal.Signals(signum).name} again: stopped at once; "
-               "unfinished files resume next run\n")
-    if sys.stderr.isatty():
-        message = "\x1b[?25h\n" + message  # the cursor a progress bar hid
-    with contextlib.suppress(OSError):
-        os.write(sys.stderr.fileno(), message.encode())
-    os._exit(128 + signum)
 
 
 def echo_summary(

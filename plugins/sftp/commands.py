@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from sync2nas_core import App, Storage, plural, printable
+from sync2nas_core import App, StopFlag, Storage, plural, printable, stop_on_signals
 
 from .connection import ConnectError, NetworkError
 from .hostkeys import HostKeyError
@@ -52,10 +52,12 @@ def register(cli: click.Group) -> None:
 @click.pass_obj
 def download_from_remote(app: App, dry_run: bool) -> None:
     """Pull new files from the SFTP server into the incoming folder."""
-    with _storage(app, read_only=dry_run) as storage:
+    stop = StopFlag()
+    with _storage(app, read_only=dry_run) as storage, stop_on_signals(stop):
         summary = _source(app).download(
             storage, _incoming(app), dry_run=dry_run, show_progress=True,
             on_downloaded=lambda record: app.notify("file_downloaded", record=record),
+            should_stop=lambda: stop.stopping,
         )
     _report(summary, dry_run)
     if summary.failed:

@@ -1,4 +1,5 @@
-"""A second SIGINT or SIGTERM stops `sync2nas run` at once, and the next run resumes."""
+"""A second SIGINT or SIGTERM stops `sync2nas run` (or `download-from-remote`) at once, and the
+next run resumes."""
 
 from __future__ import annotations
 
@@ -21,9 +22,10 @@ def the_part(folder: Path) -> Path:
     return part
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize(("command", "signum"), [
+    ("run", signal.SIGINT), ("run", signal.SIGTERM), ("download-from-remote", signal.SIGINT)])
 def test_a_second_signal_stops_a_run_at_once_and_the_next_run_resumes(
-    sqlite_site: Site, signum: signal.Signals
+    sqlite_site: Site, command: str, signum: signal.Signals
 ) -> None:
     site = sqlite_site
     data = os.urandom(64 * 1024 * 1024)
@@ -31,7 +33,7 @@ def test_a_second_signal_stops_a_run_at_once_and_the_next_run_resumes(
     site.sections["SFTP"].update(bandwidth_limit=2048, max_connections=1)
     site.write_config()
 
-    process = site.start("run")
+    process = site.start(command)
     try:
         wait_until(lambda: part_size(site.incoming) > 1024 * 1024, what="a partial download")
         process.send_signal(signum)
