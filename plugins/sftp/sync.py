@@ -115,11 +115,18 @@ def download_locks(storage: Storage, incoming: Path) -> Iterator[None]:
             raise DownloadStopped(
                 f"another download is running into {incoming} (lock {LOCK_NAME})"
             ) from None
-        try:
-            held.enter_context(storage.run_lock(STORAGE_LOCK))
-        except LockedError as exc:
-            raise DownloadStopped(str(exc)) from None
+        held.enter_context(database_lock(storage))
         yield
+
+
+@contextmanager
+def database_lock(storage: Storage) -> Iterator[None]:
+    """The database's download lock: no other machine writes download records meanwhile."""
+    try:
+        with storage.run_lock(STORAGE_LOCK):
+            yield
+    except LockedError as exc:  # raised on entering: the body takes no other lock
+        raise DownloadStopped(str(exc)) from None
 
 
 class SftpSource:
@@ -209,18 +216,22 @@ class SftpSource:
                 return await self.list_in(pool, use_min_age=False)
 
         listing = asyncio.run(run())
-        diff = storage.diff_listing(listing.files)
-        listed = {e.path: e for e in listing.files}
-        done = {e.path for e in diff.new} | {e.path for e, _ in diff.changed}
-        unfinished = [r.remote_path for r in unfinished_records(storage, listed.keys() - done)]
-        records = [DownloadRecord(e.path, e.size, e.mtime, DownloadState.DOWNLOADED)
-                   for e in diff.new]
-        records += [replace(r, size=e.size, mtime=e.mtime, state=_pulled(r.state))
-                    for e, r in diff.changed]
-        if not dry_run:
-            with storage.transaction():
-                storage.record_downloads(records)
-                storage.set_download_state(unfinished, DownloadState.DOWNLOADED)
+        with ExitStack() as held:
+            if not dry_run:  # a download elsewhere must not see its records rewritten
+                held.enter_context(database_lock(storage))
+            diff = storage.diff_listing(listing.files)
+            listed = {e.path: e for e in listing.files}
+            done = {e.path for e in diff.new} | {e.path for e, _ in diff.changed}
+            unfinished = [r.remote_path
+                          for r in unfinished_records(storage, listed.keys() - done)]
+            records = [DownloadRecord(e.path, e.size, e.mtime, DownloadState.DOWNLOADED)
+                       for e in diff.new]
+            records += [replace(r, size=e.size, mtime=e.mtime, state=_pulled(r.state))
+                        for e, r in diff.changed]
+            if not dry_run:
+                with storage.transaction():
+                    storage.record_downloads(records)
+                    storage.set_download_state(unfinished, DownloadState.DOWNLOADED)
         return listing, len(records) + len(unfinished)
 
 

@@ -196,3 +196,18 @@ def test_a_file_gone_from_the_server_is_deferred_not_failed(site: Site) -> None:
     assert process.returncode == 0, output
     assert "z.mkv is no longer on the server" in output
     site.assert_mirrored()
+
+
+def test_bootstrap_waits_for_no_download_elsewhere(site: Site) -> None:
+    """bootstrap-downloads rewrites download records: not while another machine's
+    download holds the database's download lock."""
+    site.add("tv/old.mkv", 1000)
+    storage = site.app().open_storage()  # another machine's download, holding its lock
+    try:
+        with storage.run_lock("download"):
+            result = site.run("bootstrap-downloads")
+    finally:
+        storage.close()
+    assert result.exit_code == 1 and "download.lock" in result.output
+    assert site.records() == {}
+    assert "recorded 1 of 1" in site.run("bootstrap-downloads").output
