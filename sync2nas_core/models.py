@@ -95,6 +95,10 @@ class ParsedName:
     air_date: str | None = None  # ISO date of a dated episode (Show.2024.03.01)
     seasons: tuple[int, ...] = ()  # every season of a multi-season pack (S01-S03); else empty
     country: str | None = None  # a title's country code (``The Office US`` -> ``US``)
+    #: The name's other titles, tried by a matcher after ``title``: the native-script title
+    #: of a two-language name (``進撃の巨人 / Attack on Titan``) and the parts of a title
+    #: joined by `` / `` or `` - `` (``Show - Other Name - 02``); empty when it gives one.
+    alternative_titles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

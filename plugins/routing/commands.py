@@ -14,21 +14,24 @@ from sync2nas_core import App, ParsedName
 from .confidence import name_certainty
 
 #: Columns of the human-readable output, in order (``--json`` adds confidence and reasons).
-COLUMNS = ("title", "season", "episode", "absolute_episode", "year", "country",
-           "release_group", "resolution", "extension", "crc32", "kind", "air_date")
+COLUMNS = ("title", "alternative_titles", "season", "episode", "absolute_episode", "year",
+           "country", "release_group", "resolution", "extension", "crc32", "kind", "air_date")
 
 
 def parsed_to_json(parsed: ParsedName | None) -> dict[str, Any]:
     """The ``--json`` object: ``season`` and ``episode`` are an int, a list (multi-season
-    packs, multi-episode files), or null; ``confidence`` (0..1) and ``reasons`` say how
-    sure the name is of itself (see ``confidence.name_certainty``)."""
+    packs, multi-episode files), or null; ``alternative_titles`` the name's other titles
+    (a list, empty when it gives one), which the matcher tries after ``title``;
+    ``confidence`` (0..1) and ``reasons`` say how sure the name is of itself (see
+    ``confidence.name_certainty``)."""
     certainty, reasons = name_certainty(parsed)
     if parsed is None:
-        return dict.fromkeys(COLUMNS) | {"kind": "unknown", "confidence": certainty,
-                                         "reasons": reasons}
+        return dict.fromkeys(COLUMNS) | {"alternative_titles": [], "kind": "unknown",
+                                         "confidence": certainty, "reasons": reasons}
     episodes = list(parsed.episodes)
     return {
         "title": parsed.title,
+        "alternative_titles": list(parsed.alternative_titles),
         "season": list(parsed.seasons) if len(parsed.seasons) > 1 else parsed.season,
         "episode": episodes[0] if len(episodes) == 1 else (episodes or None),
         "absolute_episode": parsed.absolute_episode,
@@ -47,15 +50,17 @@ def parsed_to_json(parsed: ParsedName | None) -> dict[str, Any]:
 
 def _human(name: str, fields: dict[str, Any]) -> str:
     shown = ", ".join(
-        f"{key}={_text(fields[key])}" for key in COLUMNS if fields[key] is not None
+        f"{key}={_text(fields[key])}" for key in COLUMNS if fields[key] not in (None, [])
     )
     return f"{name}\n  {shown}"
 
 
 def _text(value: Any) -> str:
-    """``[1, 2, 3]`` -> ``1-3``; ``[1, 3]`` -> ``1+3``."""
+    """``[1, 2, 3]`` -> ``1-3``; ``[1, 3]`` -> ``1+3``; ``["A", "B"]`` -> ``A | B``."""
     if not isinstance(value, list):
         return str(value)
+    if isinstance(value[0], str):
+        return " | ".join(value)
     if value == list(range(value[0], value[-1] + 1)):
         return f"{value[0]}-{value[-1]}"
     return "+".join(map(str, value))

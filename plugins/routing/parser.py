@@ -13,7 +13,9 @@ Conventions: ``absolute_episode`` is set only when no season is given
 decides whether 13 is absolute). A season pack (``Show.S01.1080p``) is kind
 ``episode`` with no episodes. A dated episode (``Show.2024.03.01``) is kind
 ``episode`` with the year set; ``ParsedName`` has no field for the day yet.
-Season 0 and OVA/OAD/ONA/SP/NCOP/NCED words make kind ``special``.
+Season 0 and OVA/OAD/ONA/SP/NCOP/NCED words make kind ``special``. A name with
+several titles (``進撃の巨人 / Attack on Titan``, ``Show - Other Name - 02``) keeps its
+Latin-script title (or the whole) as ``title`` and the others in ``alternative_titles``.
 
 Time is linear in the name's length, whatever the name: no pattern is tried
 from every position of a run it could backtrack over (runs of separators are
@@ -75,7 +77,7 @@ def parse_name(name: str) -> ParsedName:
     A path (``Show/Season 2/Show - 05.mkv``, ``D:\\TV\\Show\\...``) is read from its
     last part; a title or season that part lacks comes from the nearest folder that has one.
     """
-    *folders, last = rx.PATH_SEPARATOR.split(name.strip())
+    *folders, last = _path_parts(name)
     parsed, leading = _parse_one(last)
     number = split_extension(last)[0].strip()
     if folders and number.isdigit() and len(number) <= 4:  # Show/Season 2/07.mkv
@@ -92,6 +94,25 @@ def parse_name(name: str) -> ParsedName:
         else:
             parsed = _with_folder(parsed, context)
     return parsed
+
+
+def _path_parts(name: str) -> list[str]:
+    """A name's folders and file; a ``/`` inside a ``[tag]`` (``[Title A/Title B/Title C]``)
+    or between two scripts after a leading tag (``[组]静かな港/Quiet Harbour``) separates
+    titles, not folders."""
+    if "/" not in name and "\\" not in name:
+        return [name.strip()]
+    parts: list[list[str]] = []
+    open_tag = False  # the last part has a '[' not closed yet
+    for piece in rx.PATH_SEPARATOR.split(name.strip()):
+        if parts and (open_tag or parts[-1][0][:1] in ("[", "【")
+                      and _scripts_differ(parts[-1][-1][-1:], piece[:1])):
+            parts[-1].append(piece)
+        else:
+            parts.append([piece])
+        closed = max(piece.rfind("]"), piece.rfind("】"))
+        open_tag = max(piece.rfind("["), piece.rfind("【")) > closed or open_tag and closed < 0
+    return ["/".join(part) for part in parts]
 
 
 def _numbered(parsed: ParsedName) -> bool:
@@ -114,12 +135,18 @@ def _with_folder(parsed: ParsedName, folder: ParsedName) -> ParsedName:
     if folder.episodes and not parsed.episodes and parsed.extension in rx.VIDEO_EXTENSIONS:
         parsed = replace(parsed, season=folder.season, episodes=folder.episodes,
                          absolute_episode=folder.absolute_episode, kind=folder.kind)
+    return in_folder_season(parsed, folder)
+
+
+def in_folder_season(parsed: ParsedName, folder: ParsedName) -> ParsedName:
+    """``parsed`` given the season of a folder above it when it gives episode numbers but no
+    season (``Specials`` is season 0); ``Season 1/Show - 101 - Title`` is S01E01."""
     season = folder.season if folder.season is not None or folder.episodes else (
         0 if folder.kind == "special" else None)
-    if parsed.season is None and season is not None and parsed.episodes:
-        parsed = replace(parsed, season=season, absolute_episode=None,
-                         kind="special" if season == 0 else parsed.kind)
-    return parsed
+    if parsed.season is not None or season is None or not parsed.episodes:
+        return parsed
+    return replace(parsed, season=season, episodes=_in_hundreds(season, parsed.episodes),
+                   absolute_episode=None, kind="special" if season == 0 else parsed.kind)
 
 
 def _parse_one(name: str) -> tuple[ParsedName, bool]:
@@ -130,7 +157,7 @@ def _parse_one(name: str) -> tuple[ParsedName, bool]:
     stem = rx.CAP_RANGE.sub(r"\1-\2", stem)
     stem = rx.CJK_ORDINAL.sub(lambda m: f"第{_cjk_number(m.group(1))}", stem.replace("_", " "))
     stem = stem[rx.LEADING_WEBSITE.match(stem).end():] if rx.LEADING_WEBSITE.match(stem) else stem
-    stem = rx.STARRED.sub(lambda m: " " if rx.NOT_TITLE_TAG.search(m.group()) else m.group(), stem)
+    stem = rx.STARRED.sub(lambda m: " " if _decoration(m) else m.group(), stem)
     crc32 = _crc32(stem)
     group, body = _leading_group(stem)
     fansub = group is not None or crc32 is not None
@@ -159,9 +186,9 @@ def _parse_one(name: str) -> tuple[ParsedName, bool]:
     season, episodes = _split_season_hundreds(season, marker.episodes,
                                               body[marker.start:marker.end])
     kind = _kind(season, marker, special, movie)
-    title = _front_article(_latin_part(title))
     if title is None and group is not None and rx.LATIN.search(group):  # [Title][07]
         title, group = _clean_title(group, special)[0], None
+    title, alternatives = _titles(title)
     numbered = kind == "episode" and season is None and episodes
     absolute = episodes[0] if numbered else None
     parsed = ParsedName(
@@ -178,8 +205,17 @@ def _parse_one(name: str) -> tuple[ParsedName, bool]:
         air_date=marker.air_date,
         seasons=marker.seasons,
         country=country,
+        alternative_titles=alternatives,
     )
     return parsed, leading
+
+
+def _decoration(starred: re.Match[str]) -> bool:
+    """``★10月新番★``, ``★Season★[Title][07]``: a starred tag that says what is new this
+    season, or that stands before the title's own tag (``★Golden Time★`` alone is a title)."""
+    following = starred.string[starred.end():starred.end() + 1]
+    return rx.NOT_TITLE_TAG.search(starred.group()) is not None or (
+        following in ("[", "【") and rx.NUMBER_TAG.match(starred.string, starred.end()) is None)
 
 
 def has_text(name: str) -> bool:
@@ -278,9 +314,15 @@ def _split_season_hundreds(
     season given, ``Cap.207`` is season 2, episode 7."""
     if not episodes or marker_text[:3].lower() != "cap" or episodes[0] < 100:
         return season, episodes
-    if season is None or episodes[0] // 100 == season:
-        return episodes[0] // 100, tuple(episode % 100 for episode in episodes)
-    return season, episodes
+    season = episodes[0] // 100 if season is None else season
+    return season, _in_hundreds(season, episodes)
+
+
+def _in_hundreds(season: int, episodes: tuple[int, ...]) -> tuple[int, ...]:
+    """``(101, 102)`` -> ``(1, 2)`` in season 1: numbers written season x 100 + episode."""
+    if season > 0 and all(episode // 100 == season and episode % 100 for episode in episodes):
+        return tuple(episode % 100 for episode in episodes)
+    return episodes
 
 
 def _implausible(body: str, match: re.Match[str], kind: str, last_season: int) -> bool:
@@ -429,10 +471,56 @@ def _cjk_number(text: str) -> int:
     return total + current
 
 
-def _latin_part(title: str | None) -> str | None:
-    """``超能警探 Memorist`` -> ``Memorist``: a title in two scripts keeps its Latin part."""
-    if title is None or not rx.NON_LATIN_LETTER.search(title) or not rx.LATIN.search(title):
-        return title
+def _titles(title: str | None) -> tuple[str | None, tuple[str, ...]]:
+    """(title, other titles) of a title that gives several: ``進撃の巨人 / Attack on Titan``
+    keeps its Latin part and offers the other; ``Title A / Title B`` and ``Show - Other
+    Name`` stay whole and offer each part (which one a show is stored under is the
+    matcher's to find)."""
+    if title is None or not rx.SEVERAL_TITLES.search(title):
+        return (title and _front_article(title)), ()
+    main = _latin_part(title)
+    sides = _slash_sides(title)
+    others = sides if len(sides) > 1 else _script_blocks(title) if main != title else []
+    if len(parts := rx.TITLE_DASH.split(main)) > 1:
+        others += parts
+    main = _front_article(main)
+    seen = {main.casefold()}
+    alternatives = []
+    for other in (_front_article(rx.SPACES.sub(" ", o).strip(_TRIM)) for o in others):
+        if any(c.isalpha() for c in other) and other.casefold() not in seen:
+            seen.add(other.casefold())
+            alternatives.append(other)
+    return main, tuple(alternatives)
+
+
+def _slash_sides(title: str) -> list[str]:
+    """The titles a ``/`` separates: written between spaces, between two scripts, or between
+    pieces of several words each (``Fate/Zero`` is one title)."""
+    pieces = rx.TITLE_SLASH.split(title)
+    sides = [[pieces[0]]]
+    for separator, previous, piece in zip(rx.TITLE_SLASH.findall(title), pieces, pieces[1:],
+                                          strict=False):
+        if " " in separator or not (_latin(previous[-1:]) and _latin(piece[:1])) \
+                or (len(previous.split(maxsplit=1)) > 1 and len(piece.split(maxsplit=1)) > 1):
+            sides.append([piece])
+        else:
+            sides[-1] += [separator, piece]
+    return ["".join(side) for side in sides if "".join(side).strip(_TRIM)]
+
+
+def _latin(char: str) -> bool | None:
+    """Whether a letter is Latin; None for anything else."""
+    return rx.NON_LATIN_LETTER.search(char) is None if char.isalpha() else None
+
+
+def _scripts_differ(before: str, after: str) -> bool:
+    """True for two letters, one Latin and one not (``港/Q``)."""
+    return None not in (_latin(before), _latin(after)) and _latin(before) != _latin(after)
+
+
+def _script_blocks(title: str) -> list[str]:
+    """``超能警探 Memorist`` -> ``["超能警探", "Memorist"]``: runs of words in one script
+    (words with no letter join the run they are in)."""
     blocks: list[list[str]] = [[]]
     latin = None
     for word in title.replace("/", " / ").split():
@@ -442,11 +530,19 @@ def _latin_part(title: str | None) -> str | None:
             blocks.append([])
         latin = word_latin if word_latin is not None else latin
         blocks[-1].append(word)
-    latin_blocks = [b for b in blocks if not rx.NON_LATIN_LETTER.search(" ".join(b))]
+    return [" ".join(block) for block in blocks]
+
+
+def _latin_part(title: str) -> str:
+    """``超能警探 Memorist`` -> ``Memorist``: a title in two scripts keeps its Latin part."""
+    if not rx.NON_LATIN_LETTER.search(title) or not rx.LATIN.search(title):
+        return title
+    blocks = _script_blocks(title)
+    latin_blocks = [block for block in blocks if not rx.NON_LATIN_LETTER.search(block)]
     if not latin_blocks or len(blocks) == 1:
         return title
-    best = max(latin_blocks, key=lambda block: sum(len(word) for word in block))
-    return " ".join(best).strip(" /|-–.") or title
+    best = max(latin_blocks, key=lambda block: len(block.replace(" ", "")))
+    return best.strip(" /|-–.") or title
 
 
 def _season_of(match: re.Match[str]) -> int:
@@ -464,9 +560,9 @@ def _roman(text: str) -> int:
                for i, v in enumerate(values))
 
 
-def _front_article(title: str | None) -> str | None:
+def _front_article(title: str) -> str:
     """``Simpsons, The`` -> ``The Simpsons``."""
-    match = rx.TRAILING_ARTICLE.match(title or "")
+    match = rx.TRAILING_ARTICLE.match(title)
     return f"{match.group('article')} {match.group('title')}" if match else title
 
 

@@ -252,8 +252,13 @@ TITLE_NOISE = re.compile(
 TRAILING_TAGS = re.compile(r"(?<![\]\s])(?:\s*+\[[^\]\[]*+\])++\s*+$")
 TRAILING_PAREN = re.compile(r"(?<!\s)\s*+\(([^()]*+)\)$")
 TITLE_COUNTRY = re.compile(r"(?<=\w)[\s.]+(?:US|UK|AU|NZ|CA|\((?:US|UK|AU|NZ|CA)\))$")
+#: What joins two titles of one show: ``Title A / Title B``, ``Show - Other Name``.
+TITLE_SLASH = re.compile(r"\s*/\s*")
+TITLE_DASH = re.compile(r"\s+[-–]\s+")
 LAST_WORD = re.compile(r"(?<![\s.\-])[\s.\-]++(\S+)$")
 ACRONYM_DOTS = re.compile(r"(?<![a-z0-9])((?:[a-z]\.){2,}[a-z]?)(?![a-z0-9])", _I)
 SPACES = re.compile(r"\s+")
 #: A letter outside the Latin alphabets (Cyrillic, Greek, CJK, ...).
 NON_LATIN_LETTER = re.compile(r"[^\W\d_\u0000-\u024f\u1e00-\u1eff]")
+#: What a title with other titles in it has: a ``/``, a spaced dash, a non-Latin letter.
+SEVERAL_TITLES = re.compile(rf"/|\s[-–]\s|{NON_LATIN_LETTER.pattern}")

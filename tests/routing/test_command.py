@@ -13,8 +13,9 @@ from sync2nas_plugins.routing.commands import parsed_to_json
 from sync2nas_plugins.routing.parser import parse_name
 from tests.routing.test_parser import NAMES
 
-KEYS = ["title", "season", "episode", "absolute_episode", "year", "country", "release_group",
-        "resolution", "extension", "crc32", "kind", "air_date", "confidence", "reasons"]
+KEYS = ["title", "alternative_titles", "season", "episode", "absolute_episode", "year",
+        "country", "release_group", "resolution", "extension", "crc32", "kind", "air_date",
+        "confidence", "reasons"]
 
 THIRD_PARTY_PARSER = '''
 from sync2nas_core import ParsedName, hookimpl
@@ -39,7 +40,8 @@ def test_json_keys_values_and_multi_episode_lists(run_cli, in_tmp_dir):
     kaiju, friends, pack, dated = json_lines(result.output)
     assert list(kaiju) == KEYS
     assert kaiju == {
-        "title": "Kaiju No. 8", "season": None, "episode": 3, "absolute_episode": 3,
+        "title": "Kaiju No. 8", "alternative_titles": [], "season": None, "episode": 3,
+        "absolute_episode": 3,
         "year": None, "country": None, "release_group": "SubsPlease", "resolution": "1080p",
         "extension": "mkv", "crc32": "ABCDEF12", "kind": "episode", "air_date": None,
         "confidence": 0.9, "reasons": ["title 'Kaiju No. 8'", "absolute episode 03 (no season)"],
@@ -47,6 +49,14 @@ def test_json_keys_values_and_multi_episode_lists(run_cli, in_tmp_dir):
     assert (friends["season"], friends["episode"]) == (10, [17, 18])
     assert (pack["season"], pack["episode"], pack["kind"]) == (1, None, "episode")
     assert (dated["title"], dated["air_date"]) == ("The Daily Show", "2024-03-01")
+
+
+def test_json_and_human_output_show_the_other_titles(run_cli, in_tmp_dir):
+    name = "[Grp] 進撃の巨人 / Attack on Titan - 07 [1080p].mkv"
+    answer, = json_lines(run_cli("parse", "--json", name).output)
+    assert (answer["title"], answer["alternative_titles"]) == ("Attack on Titan", ["進撃の巨人"])
+    shown = run_cli("parse", "Shingeki no Kyojin / Attack on Titan - 07.mkv").output
+    assert "alternative_titles=Shingeki no Kyojin | Attack on Titan," in shown
 
 
 def test_stdin_names_come_back_in_order(run_cli, in_tmp_dir):
@@ -58,7 +68,8 @@ def test_stdin_names_come_back_in_order(run_cli, in_tmp_dir):
     for name, answer in zip(names[:-2], answers[:-2], strict=True):
         assert answer == parsed_to_json(parse_name(name)), name
     assert answers[-2] == answers[-1] == dict.fromkeys(KEYS) | {
-        "kind": "unknown", "confidence": 0.0, "reasons": ["no title in the name"]}
+        "alternative_titles": [], "kind": "unknown", "confidence": 0.0,
+        "reasons": ["no title in the name"]}
 
 
 def test_human_output_names_each_release(run_cli, in_tmp_dir):
