@@ -24,8 +24,8 @@ the similarity for a fuzzy one) and the reasons that decided it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from sync2nas_core import Episode, EpisodeKind, MediaKind, ParsedName, Show, title_words
@@ -106,11 +106,17 @@ def show_label(show: Show) -> str:
 
 @dataclass(frozen=True)
 class ShowMatch:
-    """The show found for a title, how sure the match is (1.0: exact key) and why."""
+    """The show found for a title, how sure the match is (1.0: exact key) and why.
+
+    ``alias_candidates``: the name's other titles that are no name or alias of any show
+    yet (``進撃の巨人`` of ``進撃の巨人 / Attack on Titan``), for a reviewer to add; the
+    matcher never adds them.
+    """
 
     show: Show
     score: float
     reasons: tuple[str, ...] = ()
+    alias_candidates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,24 +157,65 @@ class ShowIndex:
 
     def match(
         self, title: str | None, year: int | None = None, country: str | None = None,
-        *, absolute: bool = False,
+        *, absolute: bool = False, alternatives: Sequence[str] = (),
     ) -> ShowMatch:
         """The one show ``title`` names (``year``, ``country`` and an ``absolute`` episode
-        number help choose); raises Unresolved otherwise."""
+        number help choose); raises Unresolved otherwise.
+
+        The name's ``alternatives`` (its other titles) are tried after ``title``: exact
+        keys of every title first, then derived keys, then the closest keys. Other titles
+        that name different shows (``The Bridge / Bron``) are ambiguous.
+        """
         if not title:
             raise Unresolved("the name has no show title")
         title, title_year = split_year(title)
         year = year or title_year
-        key = title_key(title)
-        if not key:
+        tried: dict[str, str] = {}  # key -> the first title of the name that has it
+        for text in (title, *alternatives):
+            tried.setdefault(title_key(text), text)
+        tried.pop("", None)
+        if not tried:
             raise Unresolved(f"no usable title in {title!r}")
         hints = _Hints(title, year, country.upper() if country else None, absolute)
-        keys = [title_key(f"{title} {country}"), key] if country else [key]
         for table in (self.by_key, self.derived):
-            for candidate in keys:
-                if candidate in table:
-                    return self._choose(hints, table[candidate], 1.0)
-        return self._fuzzy(hints, key)
+            found: dict[str, ShowMatch] = {}  # title of the name -> the show it names
+            for key, text in tried.items():
+                keys = [title_key(f"{text} {country}"), key] if country else [key]
+                candidate = next((candidate for candidate in keys if candidate in table), None)
+                if candidate is not None:
+                    found[text] = self._choose(replace(hints, title=text), table[candidate], 1.0)
+                    if text == title:
+                        break
+            if found:
+                text, match = _agreed(found)
+                return self._with_other_titles(match, title, text, tried)
+        unknown: list[UnknownShow] = []
+        for key, text in tried.items():
+            try:
+                found = self._fuzzy(replace(hints, title=text), key)
+            except UnknownShow as exc:
+                unknown.append(exc)
+                continue
+            return self._with_other_titles(found, title, text, tried)
+        raise unknown[0]
+
+    def _with_other_titles(
+        self, found: ShowMatch, title: str, matched: str, tried: Mapping[str, str]
+    ) -> ShowMatch:
+        """``found`` with the reason that another title of the name matched it, and the
+        name's other titles offered as alias candidates: those that are no key of any show
+        and no join of other titles (``A / B`` offers ``A`` and ``B``)."""
+        reasons = list(found.reasons)
+        if matched != title:
+            reasons.insert(0, f"{title!r} matched no show; its other title {matched!r} did")
+        candidates = tuple(
+            text for key, text in tried.items()
+            if text != matched and key not in self.by_key
+            and not any(other != key and f" {other} " in f" {key} " for other in tried)
+        )
+        reasons += [f"alias candidate {text!r} (not yet a name or alias of any show)"
+                    for text in candidates]
+        return replace(found, reasons=tuple(reasons), alias_candidates=candidates)
 
     def _choose(self, hints: _Hints, found: dict[int, _Source], score: float) -> ShowMatch:
         """The single show among those ``found`` under one key, or Unresolved."""
@@ -211,6 +258,17 @@ class ShowIndex:
         tmdb_id, (score, source) = ranked[0]
         said = f"{hints.title!r} ~ {source.describe()} ({score:.2f})"
         return ShowMatch(self.shows[tmdb_id], score, (said,))
+
+
+def _agreed(found: Mapping[str, ShowMatch]) -> tuple[str, ShowMatch]:
+    """The first (title, match) of ``found``, when every title there names one show."""
+    first = next(iter(found.items()))
+    others = [text for text, match in found.items() if match.show.tmdb_id != first[1].show.tmdb_id]
+    if others:
+        labels = ", ".join(f"{text!r} = {show_label(found[text].show)}"
+                           for text in (first[0], *others))
+        raise Unresolved(f"ambiguous: the name's titles name different shows: {labels}")
+    return first
 
 
 def _remember(keys: _Keys, key: str, tmdb_id: int, source: _Source) -> None:

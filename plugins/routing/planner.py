@@ -22,6 +22,7 @@ from .lookup import Lookup
 from .matcher import MissingEpisode, ShowIndex, ShowMatch, UnknownShow, Unresolved, resolve_episodes
 from .mover import free_name, same_content
 from .naming import NamingError, safe_name, split_media_name
+from .parser import in_folder_season
 
 #: The command whose events say which incoming name a library file came from.
 COMMAND = "route-files"
@@ -64,18 +65,11 @@ def identify(app: App, source: Path, root: Path) -> ParsedName:
             continue
         if not parsed.title and context.title:
             parsed = replace(parsed, title=context.title, year=parsed.year or context.year,
-                             country=parsed.country or context.country)
-        season = _folder_season(context)
-        if parsed.season is None and season is not None and parsed.kind == "episode":
-            parsed = replace(parsed, season=season, absolute_episode=None)
+                             country=parsed.country or context.country,
+                             alternative_titles=context.alternative_titles)
+        if parsed.kind == "episode":
+            parsed = in_folder_season(parsed, context)
     return parsed
-
-
-def _folder_season(context: ParsedName) -> int | None:
-    """The season a folder name gives: ``Show.S01.1080p``, ``Season 01``; ``Specials`` is 0."""
-    if context.season is not None or context.episodes:
-        return context.season
-    return 0 if context.kind == "special" else None
 
 
 class Planner:
@@ -141,7 +135,8 @@ class Planner:
         """The stored show the name matches, else (auto-add) the one the provider finds."""
         absolute = parsed.absolute_episode is not None
         try:
-            return self.index.match(parsed.title, parsed.year, parsed.country, absolute=absolute)
+            return self.index.match(parsed.title, parsed.year, parsed.country, absolute=absolute,
+                                    alternatives=parsed.alternative_titles)
         except UnknownShow as unknown:
             if not self.auto_add or not parsed.title:
                 raise

@@ -1,7 +1,8 @@
 """Matching quality on tests/routing/matching: (file name, stored shows, expected show) cases.
 
 ``shows.tsv`` is the catalogue, ``cases.tsv`` the cases. Each name is parsed
-and matched as route-files does (title, year, country, absolute numbering).
+and matched as route-files does (title and other titles, year, country, absolute
+numbering).
 The ``tune`` rows must all be right; the ``held`` rows (about 30 %, never
 tuned against) are measured: at least 95 % right and none matched wrongly (a
 refusal goes to the user; a wrong match files an episode under another show).
@@ -65,6 +66,7 @@ def identified(case: Case) -> int | None:
         return _index(case.stored).match(
             parsed.title, parsed.year, parsed.country,
             absolute=parsed.absolute_episode is not None,
+            alternatives=parsed.alternative_titles,
         ).show.tmdb_id
     except Unresolved:
         return None
