@@ -47,6 +47,7 @@ class RunSummary:
     would_pull: list[RemoteEntry] = field(default_factory=list)
     routed: list[RouteOutcome] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    kept: list[tuple[str, str]] = field(default_factory=list)  # (path, why): touched only
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     problems: list[str] = field(default_factory=list)
     stopped: bool = False
@@ -84,6 +85,7 @@ class RunSummary:
         for outcome in self.routed:
             destination = outcome.plan.destination if outcome.plan else "?"
             lines.append(f"{would}{outcome.action} {outcome.source} -> {destination}")
+        lines += [f"{would}keep {path}: {why}" for path, why in self.kept]
         lines += [f"skipped {path}: {reason}" for path, reason in self.skipped]
         lines += [f"FAILED {path}: {reason}" for path, reason in self.failed
                   if (path, reason) not in reported]
@@ -194,6 +196,7 @@ class Pipeline:
                     pending = source.download(storage, self.incoming, dry_run=True)
                     summary.would_pull = pending.pending
                     summary.problems += pending.problems
+                    summary.kept += getattr(pending, "kept", [])
                 else:
                     self._add_download(summary, self._download(storage, source))
             except Exception as exc:  # the source is down: still route what has arrived
@@ -232,3 +235,4 @@ class Pipeline:
         summary.failed += downloaded.summary.failed
         summary.skipped += [(path, f"deferred: {why}") for path, why in downloaded.summary.deferred]
         summary.problems += downloaded.summary.problems
+        summary.kept += getattr(downloaded.summary, "kept", [])

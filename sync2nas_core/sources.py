@@ -18,7 +18,12 @@ from .storage import Storage
 
 @runtime_checkable
 class DownloadSummary(Protocol):
-    """What one download run did; paths are remote paths."""
+    """What one download run did; paths are remote paths.
+
+    Optional: ``kept: list[tuple[str, str]]`` (path, why), files the remote changed
+    that were not pulled again (touched only: the same content, or ``on_change =
+    ignore``); the run summary lists them when the source offers it.
+    """
 
     listed: int
     downloaded: list[tuple[str, int]]  # (path, bytes): arrived complete and verified

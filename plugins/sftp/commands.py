@@ -72,10 +72,8 @@ def _report(summary: Summary, dry_run: bool) -> None:
             how = "resume" if job.resume else "pull"
             click.echo(printable(f"would {how} {job.entry.path} "
                                  f"({plural(job.entry.size, 'byte')}) -> {job.target}"))
-        for path in summary.unchanged:
-            click.echo(printable(f"would keep {path}: touched, the same SHA-256"))
-        for path in summary.ignored:
-            click.echo(printable(f"would keep {path}: touched (on_change = ignore)"))
+        for path, why in summary.kept:
+            click.echo(printable(f"would keep {path}: {why}"))
         click.echo(f"dry run: {len(summary.planned)} of {plural(summary.listed, 'listed file')} "
                    f"would be pulled; {_touched(summary)}{summary.too_young} too recent; "
                    "nothing was changed")

@@ -98,6 +98,12 @@ class Summary:
         """The files the run set out to pull (the core's DownloadSummary)."""
         return [job.entry for job in self.planned]
 
+    @property
+    def kept(self) -> list[tuple[str, str]]:
+        """Touched files not pulled again, and why (the core's DownloadSummary)."""
+        return [(path, "touched, the same SHA-256") for path in self.unchanged] + [
+            (path, "touched (on_change = ignore)") for path in self.ignored]
+
 
 def backoff(attempt: int) -> float:
     return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1))

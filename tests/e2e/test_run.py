@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,20 @@ def test_events_fire_after_the_fact_and_a_failing_handler_breaks_nothing(
                     ("show added", "Breaking Bad"),
                     ("routed", "Breaking Bad (2008) - S01E01 - Episode 1.mkv")]
     assert "plugin 'broken'" in caplog.text and "the notifier is down" in caplog.text
+
+
+def test_a_run_tells_the_touched_files_it_kept(sqlite_site: Site):
+    site = sqlite_site
+    site.sections["SFTP"]["on_change"] = "ignore"
+    site.write_config()
+    path = site.add("tv/Breaking.Bad.S01E01.720p.BluRay.x264-DEMAND.mkv", b"one")
+    assert site.sync2nas("run").returncode == 0
+    os.utime(path, (path.stat().st_mtime - 3600,) * 2)  # touched on the seedbox
+
+    dry = site.sync2nas("run", "--dry-run")
+    result = site.sync2nas("run")
+
+    assert f"would keep {path}: touched (on_change = ignore)" in dry.stdout
+    assert result.returncode == 0, result.stderr
+    assert f"keep {path}: touched (on_change = ignore)" in result.stdout
+    assert result.stdout.splitlines()[-1] == "0 pulled, 0 routed, 0 skipped, 0 failed"
