@@ -145,7 +145,11 @@ def in_folder_season(parsed: ParsedName, folder: ParsedName) -> ParsedName:
         0 if folder.kind == "special" else None)
     if parsed.season is not None or season is None or not parsed.episodes:
         return parsed
-    return replace(parsed, season=season, episodes=_in_hundreds(season, parsed.episodes),
+    # ``101`` as S01E01 is a scene/Plex habit; a fansub release (``[Group] Naruto - 101``)
+    # counts past 100 within a season, so its number stays as written
+    fansub = parsed.release_group is not None or parsed.crc32 is not None
+    episodes = parsed.episodes if fansub else _in_hundreds(season, parsed.episodes)
+    return replace(parsed, season=season, episodes=episodes,
                    absolute_episode=None, kind="special" if season == 0 else parsed.kind)
 
 

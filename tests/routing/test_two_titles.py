@@ -68,6 +68,8 @@ def test_a_slash_between_titles_is_no_folder(name, title, group, alternatives, e
         ("Show/Season 2/Show - 13.mkv", 2, (13,)),  # may be absolute: the matcher decides
         ("Show/Season 1/Show - 201.mkv", 1, (201,)),  # not in season 1's hundreds
         ("Show/Season 1/Show - 100.mkv", 1, (100,)),
+        ("Naruto/Season 1/[Grp] Naruto - 101 [720p].mkv", 1, (101,)),  # fansubs count on
+        ("Naruto/Season 1/Naruto - 101 [ABCD1234].mkv", 1, (101,)),
     ],
 )
 def test_a_folders_season_reads_its_hundreds(name, season, episodes):
