@@ -197,7 +197,7 @@ MORE_NUMBERS = re.compile(r"([-~&+,]?)\s?(?:e|ep|x|\d{1,2}x)?(\d{1,4})", _I)
 # -- season packs and seasons written beside the title -------------------------------
 SEASON_ONLY = re.compile(
     rf"""(?<![a-z0-9])(?:
-          s(?P<s1>\d{{1,2}})(?:d\d{{1,2}})?
+          (?:{_SEASON_WORD}[ .])?s(?P<s1>\d{{1,2}})(?:d\d{{1,2}}|extras)?
           (?P<more1>(?:\s?(?:-|to|&|\+|,)\s?s?\d{{1,2}}|[ .]s\d{{1,2}})*)
         | {_SEASON_WORD_BEFORE}[ .\-]?(?P<s2>\d{{1,2}})(?:\s?of\s?\d{{1,2}})?
           (?P<more2>(?:\s?(?:-|to|&|\+|,|\.(?!\d\d))\s?\d{{1,2}})*)

@@ -41,6 +41,7 @@ def test_a_path_is_read_from_its_file_and_then_its_folders(name, title, season, 
     ("Quiet Harbour (2004) Season 1-3", "Quiet Harbour", (1, 2, 3)),
     ("Quiet.Harbour.S01.S02.S03.1080p.WEB-DL", "Quiet Harbour", (1, 2, 3)),
     ("Quiet.Harbour.Complete.Series.S01-S03.DVDRip", "Quiet Harbour", (1, 2, 3)),
+    ("Quiet Harbour Season S01-S04 COMPLETE 720p WEB-DL", "Quiet Harbour", (1, 2, 3, 4)),
 ])
 def test_multi_season_packs_give_every_season_and_no_episode(name, title, seasons):
     parsed = parse_name(name)
@@ -60,6 +61,8 @@ def test_multi_season_packs_give_every_season_and_no_episode(name, title, season
     ("Quiet Harbour Series 4 720p HDTV", "Quiet Harbour", 4),
     ("Harbour-12 1968 Season 1 Complete x264", "Harbour-12", 1),
     ("[Grp] Quiet Harbour Season 2 [BD 1080p][Batch]", "Quiet Harbour", 2),
+    ("Quiet Harbour Temporada S02 1080p", "Quiet Harbour", 2),
+    ("Quiet.Harbour.S02Extras.-.Behind.the.Nets.DVDRip.XviD.avi", "Quiet Harbour", 2),
 ])
 def test_one_season_packs_invent_no_episode(name, title, season):
     parsed = parse_name(name)
