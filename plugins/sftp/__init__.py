@@ -85,6 +85,13 @@ def sync2nas_config_sections() -> list[ConfigSection]:
                     "the server's hash decides instead, when the record has one.",
                 ),
                 ConfigKey(
+                    "fast_path", default="auto", choices=("auto", "off"),
+                    help="The faster receive, write and listing paths that reach into "
+                    "asyncssh's internals: auto uses them on an asyncssh release they "
+                    "were tested against (else asyncssh's own path, noted once in the "
+                    "log); off always takes asyncssh's own, slower path.",
+                ),
+                ConfigKey(
                     "delete_remote_after", bool, default=False,
                     help="Delete the remote file once it has arrived and been verified.",
                 ),

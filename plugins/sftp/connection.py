@@ -8,13 +8,12 @@ files and folders are spread over them and no file costs a handshake.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .hostkeys import (
     HostKeyError,
@@ -133,80 +132,6 @@ def is_network_error(exc: BaseException) -> bool:
     }
 
 
-class Coalescing:
-    """Gathers what is written during one turn of the event loop into one write of the
-    wrapped object; everything else passes through to it."""
-
-    def __init__(self, inner: Any, loop: asyncio.AbstractEventLoop) -> None:
-        self._inner = inner
-        self._loop = loop
-        self._pending: list[bytes] = []
-
-    def write(self, data: bytes) -> None:
-        if not self._pending:
-            self._loop.call_soon(self._flush)
-        self._pending.append(data)
-
-    def _closing(self) -> bool:
-        return self._inner.is_closing()
-
-    def _flush(self) -> None:
-        pending, self._pending = self._pending, []
-        if pending and not self._closing():
-            # a write that fails because the connection just dropped is lost with the
-            # requests waiting for replies, which fail with "connection lost" on their own
-            with contextlib.suppress(OSError):
-                self._inner.write(b"".join(pending) if len(pending) > 1 else pending[0])
-
-    def close(self) -> None:
-        self._flush()
-        self._inner.close()
-
-    def __getattr__(self, name: str) -> Any:  # abort, get_extra_info, channel, ...
-        return getattr(self._inner, name)
-
-
-class CoalescingTransport(Coalescing):
-    """SSH packets written in one loop turn go out in one ``send()``: with many SFTP
-    requests in flight (files, folders, reads), one system call per request packet
-    was a third of the client's time on loopback.
-
-    Relies on asyncssh writing every packet through ``SSHConnection._transport.write``
-    (pinned in pyproject, checked by tests/sftp/test_plugin.py).
-    """
-
-
-class CoalescingWriter(Coalescing):
-    """SFTP requests written in one loop turn go out in one channel write, so they
-    travel in one SSH packet instead of one each (asyncssh sends an SSH_MSG_IGNORE
-    packet ahead of every data packet: each packet saved is two encryptions here and
-    two decryptions on the server).
-
-    Relies on asyncssh sending every SFTP packet through ``SFTPHandler._writer.write``
-    (pinned in pyproject, checked by tests/sftp/test_plugin.py).
-    """
-
-    def _closing(self) -> bool:
-        return self._inner.channel.is_closing()
-
-    def write_eof(self) -> None:
-        self._flush()
-        self._inner.write_eof()
-
-
-def coalesce_writes(conn: asyncssh.SSHClientConnection, sftp: asyncssh.SFTPClient) -> None:
-    """Route ``conn``'s packets through a :class:`CoalescingTransport` and ``sftp``'s
-    requests through a :class:`CoalescingWriter`."""
-    loop = asyncio.get_running_loop()
-    inner = getattr(conn, "_transport", None)
-    if inner is not None and not isinstance(inner, CoalescingTransport):
-        conn._transport = CoalescingTransport(inner, loop)
-    handler = getattr(sftp, "_handler", None)
-    writer = getattr(handler, "_writer", None)
-    if writer is not None and not isinstance(writer, CoalescingWriter):
-        handler._writer = CoalescingWriter(writer, loop)
-
-
 async def open_connection(
     settings: SftpSettings, policy: HostKeyPolicy
 ) -> tuple[asyncssh.SSHClientConnection, asyncssh.SFTPClient]:
@@ -240,10 +165,10 @@ async def open_connection(
     except Exception:
         await close_connection(conn)
         raise
-    coalesce_writes(conn, sftp)
-    from .receive import GcmReceiver
+    from . import fastpath
 
-    GcmReceiver.install(conn)
+    if fastpath.usable(settings.fast_path):
+        fastpath.accelerate(conn, sftp)
     return conn, sftp
 
 

@@ -2,37 +2,26 @@
 
 asyncssh turns each entry of a READDIR reply into an ``SFTPName`` and an
 ``SFTPAttrs`` record and logs it, which was half of the client's time listing
-20,000 files. :func:`read_folder` reads the four fields it needs straight from the
-reply, as laid out by SFTP version 3, the version our connections ask for
-(:data:`.connection.SFTP_VERSION`) and every server speaks.
-
-Relies on the SFTP client's handler (``opendir``, ``_send_request``, ``close``;
-pinned in pyproject, checked by tests/sftp/test_folders.py).
+20,000 files. On the fast path (:mod:`.fastpath`) :func:`parse_names` reads the four
+fields needed straight from the replies, as laid out by SFTP version 3, the version
+our connections ask for (:data:`.connection.SFTP_VERSION`) and every server speaks;
+otherwise asyncssh's ``readdir`` lists the folder.
 """
 
 from __future__ import annotations
 
-import asyncio
 import struct
 from typing import NamedTuple
 
 import asyncssh
-from asyncssh.constants import (
-    FILEXFER_ATTR_ACMODTIME,
-    FILEXFER_ATTR_EXTENDED,
-    FILEXFER_ATTR_PERMISSIONS,
-    FILEXFER_ATTR_SIZE,
-    FILEXFER_ATTR_UIDGID,
-    FXP_NAME,
-    FXP_READDIR,
-    FXP_STATUS,
-)
-from asyncssh.packet import String
 
 from .connection import PATH_ERRORS
 
 _UINT32 = struct.Struct(">I")
 _UINT64 = struct.Struct(">Q")
+#: The attribute flags of SFTP version 3 (draft-ietf-secsh-filexfer-02, 5).
+ATTR_SIZE, ATTR_UIDGID, ATTR_PERMISSIONS, ATTR_ACMODTIME = 0x1, 0x2, 0x4, 0x8
+ATTR_EXTENDED = 0x80000000
 
 
 class Entry(NamedTuple):
@@ -48,32 +37,15 @@ class Entry(NamedTuple):
         return cls(filename, attrs.permissions, attrs.size, attrs.mtime)
 
 
-async def read_folder(sftp: asyncssh.SFTPClient, path: str) -> list[Entry]:
+async def read_folder(sftp: asyncssh.SFTPClient, path: str, *, fast: bool) -> list[Entry]:
     """Every entry of the remote folder ``path`` (``.`` and ``..`` included, as the
-    server sends them); raises ``asyncssh.SFTPError``."""
-    handler = sftp._handler
-    handle = await handler.opendir(sftp.compose_path(path))
-    try:
-        entries: list[Entry] = []
-        while True:
-            reply: asyncio.Future = asyncio.get_running_loop().create_future()
-            handler._send_request(FXP_READDIR, [String(handle)], reply)
-            kind, packet = await reply
-            if kind == FXP_NAME:
-                entries += parse_names(packet.get_remaining_payload())
-            elif kind == FXP_STATUS:
-                try:
-                    handler._process_status(packet)  # raises the server's error
-                except asyncssh.SFTPEOFError:
-                    return entries
-                raise asyncssh.SFTPBadMessage("READDIR answered OK instead of names")
-            else:
-                raise asyncssh.SFTPBadMessage(f"unexpected reply {kind} to READDIR")
-    finally:
-        try:
-            await handler.close(handle)
-        except asyncssh.SFTPError:
-            pass
+    server sends them), on the fast path or asyncssh's own; raises
+    ``asyncssh.SFTPError``."""
+    if not fast:
+        return [Entry.of(name.filename, name.attrs) for name in await sftp.readdir(path)]
+    from .fastpath import folder_replies
+
+    return [entry async for reply in folder_replies(sftp, path) for entry in parse_names(reply)]
 
 
 def parse_names(data: bytes) -> list[Entry]:
@@ -91,18 +63,18 @@ def parse_names(data: bytes) -> list[Entry]:
             (flags,) = _UINT32.unpack_from(data, position)
             position += 4
             size = permissions = mtime = None
-            if flags & FILEXFER_ATTR_SIZE:
+            if flags & ATTR_SIZE:
                 (size,) = _UINT64.unpack_from(data, position)
                 position += 8
-            if flags & FILEXFER_ATTR_UIDGID:
+            if flags & ATTR_UIDGID:
                 position += 8
-            if flags & FILEXFER_ATTR_PERMISSIONS:
+            if flags & ATTR_PERMISSIONS:
                 (permissions,) = _UINT32.unpack_from(data, position)
                 position += 4
-            if flags & FILEXFER_ATTR_ACMODTIME:
+            if flags & ATTR_ACMODTIME:
                 (mtime,) = _UINT32.unpack_from(data, position + 4)
                 position += 8
-            if flags & FILEXFER_ATTR_EXTENDED:
+            if flags & ATTR_EXTENDED:
                 (pairs,) = _UINT32.unpack_from(data, position)
                 position += 4
                 for _ in range(2 * pairs):  # type and data strings

@@ -79,6 +79,9 @@ class Walker:
         self.seen: set[str] = set()
         self.limit = asyncio.Semaphore(FOLDERS_PER_CONNECTION * len(pool.slots))
         self.canonical_roots: list[str] = []
+        from .fastpath import usable
+
+        self.fast = usable(pool.settings.fast_path)
 
     async def walk(self, roots: tuple[str, ...]) -> Listing:
         async with self.pool.sftp() as sftp:
@@ -112,7 +115,7 @@ class Walker:
         async with self.limit:
             try:
                 async with self.pool.sftp(LISTING_BUSY) as sftp:
-                    entries = await read_folder(sftp, path)
+                    entries = await read_folder(sftp, path, fast=self.fast)
                     subfolders = await self._entries(sftp, root, path, chain, entries)
             except asyncssh.SFTPError as exc:
                 if is_network_error(exc):

@@ -27,6 +27,7 @@ class SftpSettings:
     follow_symlinks: str = "inside"  # inside | all | none
     verify: str = "size"  # none | size | sha256
     on_change: str = "repull"  # repull | ignore: a pulled file touched (same size, new mtime)
+    fast_path: str = "auto"  # auto | off: asyncssh internals (fastpath.py) where tested
 
     @classmethod
     def from_section(cls, section: Mapping[str, Any]) -> SftpSettings:

@@ -151,7 +151,7 @@ def _import_what_workers_use() -> None:
     """Imported before forking, so a spare has them (asyncssh alone takes ~0.15 s)."""
     import asyncssh  # noqa: F401
 
-    from . import connection, receive  # noqa: F401
+    from . import connection, fastpath  # noqa: F401
 
 
 def _single_threaded() -> bool:

@@ -1,4 +1,4 @@
-"""Reading remote folders (folders.py): the same entries as asyncssh's readdir, every
+"""Reading remote folders (folders.py): the fast path sees what asyncssh's readdir sees, every
 malformed reply refused, and the asyncssh internals it relies on."""
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ def test_read_folder_sees_what_asyncssh_readdir_sees(site: Site) -> None:
         handle.write(b"abc")
 
     async def both(_: Any, sftp: asyncssh.SFTPClient) -> tuple[list[Entry], list[Entry]]:
-        ours = await read_folder(sftp, str(folder))
-        theirs = [Entry.of(n.filename, n.attrs) for n in await sftp.readdir(str(folder))]
+        ours = await read_folder(sftp, str(folder), fast=True)
+        theirs = await read_folder(sftp, str(folder), fast=False)
         return ours, theirs
 
     ours, theirs = on_connection(site, both)
@@ -55,9 +55,10 @@ def test_read_folder_sees_what_asyncssh_readdir_sees(site: Site) -> None:
     assert os.fsencode(next(n for n in by_name if n.startswith("bad"))) == b"bad\xff.mkv"
 
 
-def test_a_folder_that_cannot_be_read_raises_the_servers_error(site: Site) -> None:
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_folder_that_cannot_be_read_raises_the_servers_error(site: Site, fast: bool) -> None:
     async def missing(_: Any, sftp: asyncssh.SFTPClient) -> None:
-        await read_folder(sftp, str(site.remote / "nowhere"))
+        await read_folder(sftp, str(site.remote / "nowhere"), fast=fast)
 
     with pytest.raises(asyncssh.SFTPNoSuchFile):
         on_connection(site, missing)

@@ -73,7 +73,7 @@ def test_the_asyncssh_internals_the_write_coalescing_relies_on(site: Site) -> No
     import asyncio
     import inspect
 
-    from sync2nas_plugins.sftp.connection import (
+    from sync2nas_plugins.sftp.fastpath import (
         CoalescingTransport,
         CoalescingWriter,
     )

@@ -1,4 +1,4 @@
-"""The AES-GCM receive path (receive.py) against a real sshd: packets split anywhere,
+"""The AES-GCM receive path (fastpath.GcmReceiver) against a real sshd: packets split anywhere,
 rekeying, another cipher, a corrupted byte, and the asyncssh internals it relies on."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pytest
 
 from sync2nas_plugins.sftp import connection
 from sync2nas_plugins.sftp.connection import is_network_error
+from sync2nas_plugins.sftp.fastpath import Decrypted, GcmReceiver
 from sync2nas_plugins.sftp.reads import Span, read_blocks
-from sync2nas_plugins.sftp.receive import Decrypted, GcmReceiver
 from tests.support.sshd import CutProxy, Sshd
 
 from .conftest import Site, on_connection, proxied
