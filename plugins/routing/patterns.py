@@ -91,7 +91,7 @@ NXNN = re.compile(
 #: More episodes written out in full: ``S01E02.S01E03``, ``1x02 - 1x03``, ``E02 & E03``.
 REPEATED_EPISODE = re.compile(
     r"""[\s.\-&+]*(?:and[\s.]+)?
-        (?:s(?P<season>\d{1,4})[ .]?(?:e|ep)|(?P<nseason>\d{1,2})x|e|ep)
+        (?:s(?P<season>\d{1,4})[ .]?(?:e|ep)|(?P<nseason>\d{1,2}|(?:19|20)\d\d)x|e|ep)
         [ .]?(?P<episode>\d{1,5})(?!\d)""",
     _IX,
 )
@@ -167,8 +167,11 @@ COMPACT_BARE = re.compile(
 )
 #: ``Neverwhere.05.Down.Street``: a zero-padded number between title words.
 PADDED = re.compile(r"(?<=[ .)\]])(?P<episode>0\d{1,2})(?P<more>)(?=[ .])")
-#: ``[Cap.102_104]``: a Spanish range, read before ``_`` becomes a space.
-CAP_RANGE = re.compile(r"(?<![a-z])(cap[ .]?\d{1,4})_(\d{1,4})", _I)
+#: ``[Cap.102_104]``, ``3x07_08``, ``S03E07_08``: a range joined by ``_``, read before
+#: ``_`` becomes a space.
+CAP_RANGE = re.compile(
+    r"(?<![a-z0-9])(cap[ .]?\d{1,4}|(?:\d{1,2}x|s\d{1,2}e)\d\d(?=_\d\d(?![0-9a-z])))"
+    r"_(\d{1,4})(?![0-9a-z])", _I)
 #: ``www.Site.party - ``, ``{WWW.SITE.TV}``, ``Site.com - ``: a website before the name.
 LEADING_WEBSITE = re.compile(
     r"^\s*[\[{(]?\s*(?:www\.[\w-]+(?:\.[\w-]+)+|[\w-]+\.(?:com|net|org|tv|to|cc|me|info"

@@ -113,6 +113,11 @@ def test_a_title_in_two_scripts_keeps_its_latin_part(name, title):
     ("[Grp].Marsh.Lights.201-203.&.205-206.(1280x720.x264)", "Marsh Lights", None,
      (201, 202, 203, 205, 206)),
     ("[Grp]_Marsh_Lights_09V2.avi", "Marsh Lights", None, (9,)),
+    ("Marsh.Lights.2011x03.-.2011x04.HDTV.XviD", "Marsh Lights", 2011, (3, 4)),
+    ("Marsh.Lights.3x07_08.HDTV.XviD", "Marsh Lights", 3, (7, 8)),
+    ("Marsh_Lights_S03E07_08_HDTV", "Marsh Lights", 3, (7, 8)),
+    ("Marsh_Lights_S01E01_720p_HDTV", "Marsh Lights", 1, (1,)),
+    ("Marsh_Lights_1x01_264.mkv", "Marsh Lights", 1, (1,)),
 ])
 def test_compact_codes_and_ranges(name, title, season, episodes):
     assert reading(name) == (title, season, episodes)
