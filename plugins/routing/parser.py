@@ -479,7 +479,8 @@ def _titles(title: str | None) -> tuple[str | None, tuple[str, ...]]:
     """(title, other titles) of a title that gives several: ``進撃の巨人 / Attack on Titan``
     keeps its Latin part and offers the other; ``Title A / Title B`` and ``Show - Other
     Name`` stay whole and offer each part (which one a show is stored under is the
-    matcher's to find)."""
+    matcher's to find); a part that only gives the initials before it (``Show Name - SN``)
+    leaves the title."""
     if title is None or not rx.SEVERAL_TITLES.search(title):
         return (title and _front_article(title)), ()
     main = _latin_part(title)
@@ -487,6 +488,9 @@ def _titles(title: str | None) -> tuple[str | None, tuple[str, ...]]:
     others = sides if len(sides) > 1 else _script_blocks(title) if main != title else []
     if len(parts := rx.TITLE_DASH.split(main)) > 1:
         others += parts
+        kept = [part for before, part in zip(["", *parts], parts, strict=False)
+                if not _initials_of(part, before)]
+        main = " - ".join(kept) if len(kept) < len(parts) else main
     main = _front_article(main)
     seen = {main.casefold()}
     alternatives = []
@@ -495,6 +499,13 @@ def _titles(title: str | None) -> tuple[str | None, tuple[str, ...]]:
             seen.add(other.casefold())
             alternatives.append(other)
     return main, tuple(alternatives)
+
+
+def _initials_of(abbreviation: str, title: str) -> bool:
+    """``IS`` of ``Infinite Stratos``: a title followed by its own initials says it twice."""
+    words = title_words(title)
+    return len(words) > 1 and abbreviation.isupper() and abbreviation.isalpha() \
+        and abbreviation.casefold() == "".join(word[0] for word in words).casefold()
 
 
 def _slash_sides(title: str) -> list[str]:

@@ -167,3 +167,14 @@ def test_a_spanish_cap_number_holds_its_season(name, season, episodes):
 ])
 def test_the_title_ends_before_the_episode_title(name, title, season, episodes):
     assert reading(name) == (title, season, episodes)
+
+
+@pytest.mark.parametrize(("name", "title", "alternatives"), [
+    ("[Grp] Quiet Harbour - QH - 05 [720p][1A2B3C4D]", "Quiet Harbour", ("QH",)),
+    ("[Grp]_Paper_Moon_Diaries_-_PMD_-_11v2_[BD]", "Paper Moon Diaries", ("PMD",)),
+    ("Quiet Harbour - The Nets - 03", "Quiet Harbour - The Nets", ("Quiet Harbour", "The Nets")),
+    ("Quiet Harbour - QX - 03", "Quiet Harbour - QX", ("Quiet Harbour", "QX")),
+])
+def test_a_title_then_its_own_initials_is_the_title(name, title, alternatives):
+    parsed = parse_name(name)
+    assert (parsed.title, parsed.alternative_titles) == (title, alternatives)
