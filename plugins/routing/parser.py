@@ -156,6 +156,8 @@ def in_folder_season(parsed: ParsedName, folder: ParsedName) -> ParsedName:
 def _parse_one(name: str) -> tuple[ParsedName, bool]:
     """Parse one bare file or folder name; True when it starts with its episode marker."""
     stem, extension = split_extension(name.strip())
+    if rx.REVERSED.search(stem) and not rx.SXXEXX.search(stem):  # 10E20S.retraC: obfuscated
+        stem = stem[::-1]
     if extension in rx.SIDECAR_EXTENSIONS:
         stem = rx.LANGUAGE_SUFFIX.sub("", stem)
     stem = rx.CAP_RANGE.sub(r"\1-\2", stem)

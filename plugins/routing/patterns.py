@@ -165,6 +165,8 @@ COMPACT_BARE = re.compile(
     r"(?=$|[ .\-]?[\[(]|[ .\-](?:[a-z]{2}|\d{3,4}[pi]))",
     _I,
 )
+#: ``...p0801.10E20S.emaN.wohS``: a name written backwards (an obfuscation), read reversed.
+REVERSED = re.compile(r"(?<![a-z0-9])\d{2,4}e\d{1,2}s(?![a-z0-9])", _I)
 #: ``Neverwhere.05.Down.Street``: a zero-padded number between title words.
 PADDED = re.compile(r"(?<=[ .)\]])(?P<episode>0\d{1,2})(?P<more>)(?=[ .])")
 #: ``[Cap.102_104]``, ``3x07_08``, ``S03E07_08``: a range joined by ``_``, read before

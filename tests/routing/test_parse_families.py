@@ -178,3 +178,15 @@ def test_the_title_ends_before_the_episode_title(name, title, season, episodes):
 def test_a_title_then_its_own_initials_is_the_title(name, title, alternatives):
     parsed = parse_name(name)
     assert (parsed.title, parsed.alternative_titles) == (title, alternatives)
+
+
+@pytest.mark.parametrize("name", [
+    "PRG-462.H.LD-BEW.p0801.ediT.woL.50E30S.ruobraH.teiuQ.mkv",
+    "Quiet.Harbour.S03E05.720p/PRG-462x LD-BEW p027 50E30S ruobraH teiuQ.mkv",
+])
+def test_a_name_written_backwards_is_read_reversed(name):
+    assert reading(name) == ("Quiet Harbour", 3, (5,))
+
+
+def test_a_forward_name_is_not_reversed():
+    assert reading("Quiet.Harbour.S03E05.50e30s.mkv") == ("Quiet Harbour", 3, (5,))
